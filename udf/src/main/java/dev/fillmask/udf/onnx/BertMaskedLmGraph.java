@@ -1,0 +1,176 @@
+package dev.fillmask.udf.onnx;
+
+import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnx.proto.OnnxMl.TensorProto.DataType;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+
+import static dev.fillmask.udf.onnx.OnnxGraphBuilder.floatAttribute;
+import static dev.fillmask.udf.onnx.OnnxGraphBuilder.intAttribute;
+import static dev.fillmask.udf.onnx.OnnxGraphBuilder.intsAttribute;
+
+/**
+ * BertForMaskedLM as an ONNX graph with the inputs and output of a Hugging Face / optimum export
+ * ({@code input_ids}, {@code attention_mask}, optionally {@code token_type_ids}; {@code logits}), so one loader
+ * serves both. The arithmetic follows transformers' eager BERT step by step, so the figures of the model card come
+ * out to four decimals. Weight names are those of Google's TF checkpoints (see {@link WeightSource}).
+ */
+public final class BertMaskedLmGraph {
+    public static final String INPUT_IDS = "input_ids";
+    public static final String ATTENTION_MASK = "attention_mask";
+    public static final String TOKEN_TYPE_IDS = "token_type_ids";
+    public static final String LOGITS = "logits";
+
+    private static final String BATCH = "batch";
+    private static final String SEQUENCE = "sequence";
+
+    private final BertConfig config;
+    private final WeightSource weights;
+    private final OnnxGraphBuilder g = new OnnxGraphBuilder("bert_for_masked_lm");
+
+    private BertMaskedLmGraph(BertConfig config, WeightSource weights) {
+        this.config = config;
+        this.weights = weights;
+    }
+
+    public static ModelProto build(BertConfig config, WeightSource weights) {
+        return new BertMaskedLmGraph(config, weights).build();
+    }
+
+    /** Builds and streams the model to {@code file}; the weights' buffers are read while writing, not before. */
+    public static void write(BertConfig config, WeightSource weights, Path file) throws IOException {
+        OnnxGraphBuilder.write(build(config, weights), file);
+    }
+
+    private ModelProto build() {
+        String inputIds = g.input(INPUT_IDS, DataType.INT64, BATCH, SEQUENCE);
+        String attentionMask = g.input(ATTENTION_MASK, DataType.INT64, BATCH, SEQUENCE);
+        String tokenTypeIds = config.tokenTypeIdsInput() ? g.input(TOKEN_TYPE_IDS, DataType.INT64, BATCH, SEQUENCE) : null;
+
+        String hidden = embeddings(inputIds, tokenTypeIds);
+        String maskBias = attentionMaskBias(attentionMask);
+        for (int i = 0; i < config.layers(); i++) {
+            hidden = layer(i, hidden, maskBias);
+        }
+        maskedLmHead(hidden);
+        g.output(LOGITS, DataType.FLOAT, BATCH, SEQUENCE, config.vocab());
+        return g.build("fill-mask", "1");
+    }
+
+    private String embeddings(String inputIds, String tokenTypeIds) {
+        int h = config.hidden();
+        String prefix = "bert/embeddings/";
+        String words = g.node("Gather", "embeddings/words",
+                List.of(weight(prefix + "word_embeddings", config.vocab(), h), inputIds));
+
+        // Positions 0..sequence-1 as a Range, so any length up to max positions works without a position_ids input.
+        String shape = g.node("Shape", "embeddings/input_shape", List.of(inputIds));
+        String length = g.node("Gather", "embeddings/sequence_length",
+                List.of(shape, g.int64Scalar("const/one_index", 1)), intAttribute("axis", 0));
+        String zero = g.int64Scalar("const/zero", 0);
+        String positionIds = g.node("Range", "embeddings/position_ids",
+                List.of(zero, length, g.int64Scalar("const/one", 1)));
+        String positions = g.node("Gather", "embeddings/positions",
+                List.of(weight(prefix + "position_embeddings", config.maxPositions(), h), positionIds));
+        String sum = g.node("Add", "embeddings/words_positions", List.of(words, positions));
+
+        if (config.typeVocab() > 0) {
+            String typeTable = weight(prefix + "token_type_embeddings", config.typeVocab(), h);
+            String types = g.node("Gather", "embeddings/token_types",
+                    List.of(typeTable, tokenTypeIds != null ? tokenTypeIds : zero));
+            sum = g.node("Add", "embeddings/sum", List.of(sum, types));
+        }
+        return layerNorm("embeddings/output", sum, prefix + "LayerNorm/");
+    }
+
+    /** transformers' extended attention mask: 0 where attended, -10000 where padded, as [batch, 1, 1, sequence]. */
+    private String attentionMaskBias(String attentionMask) {
+        String mask = g.node("Cast", "mask/float", List.of(attentionMask), intAttribute("to", DataType.FLOAT_VALUE));
+        String mask4d = g.node("Unsqueeze", "mask/4d", List.of(mask, g.int64s("const/mask_axes", 1, 2)));
+        String inverted = g.node("Sub", "mask/inverted", List.of(g.floatScalar("const/one_float", 1f), mask4d));
+        return g.node("Mul", "mask/bias", List.of(inverted, g.floatScalar("const/mask_bias", -10000f)));
+    }
+
+    private String layer(int index, String input, String maskBias) {
+        String p = "bert/encoder/layer_" + index + "/";
+        String n = "layer_" + index + "/";
+        int h = config.hidden();
+
+        String q = heads(n + "query", dense(n + "query", input, p + "attention/self/query/", h, h), false);
+        String k = heads(n + "key", dense(n + "key", input, p + "attention/self/key/", h, h), true);
+        String v = heads(n + "value", dense(n + "value", input, p + "attention/self/value/", h, h), false);
+
+        String scores = g.node("MatMul", n + "scores", List.of(q, k));
+        String scaled = g.node("Div", n + "scores_scaled",
+                List.of(scores, g.floatScalar(n + "const/sqrt_head_size", (float) Math.sqrt(config.headSize()))));
+        String masked = g.node("Add", n + "scores_masked", List.of(scaled, maskBias));
+        String probs = g.node("Softmax", n + "attention_probs", List.of(masked), intAttribute("axis", -1));
+        String context = g.node("MatMul", n + "context_heads", List.of(probs, v));
+        String merged = g.node("Transpose", n + "context_transposed", List.of(context), intsAttribute("perm", 0, 2, 1, 3));
+        String contextFlat = g.node("Reshape", n + "context",
+                List.of(merged, g.int64s(n + "const/merged_shape", 0, 0, h)));
+
+        String attentionOut = dense(n + "attention_output", contextFlat, p + "attention/output/dense/", h, h);
+        String residual1 = g.node("Add", n + "attention_residual", List.of(attentionOut, input));
+        String attention = layerNorm(n + "attention_norm", residual1, p + "attention/output/LayerNorm/");
+
+        String intermediate = gelu(n + "intermediate",
+                dense(n + "intermediate", attention, p + "intermediate/dense/", h, config.intermediate()));
+        String output = dense(n + "output", intermediate, p + "output/dense/", config.intermediate(), h);
+        String residual2 = g.node("Add", n + "output_residual", List.of(output, attention));
+        return layerNorm(n + "output_norm", residual2, p + "output/LayerNorm/");
+    }
+
+    /** [batch, seq, hidden] → [batch, heads, seq, head] (or [batch, heads, head, seq] for keys, ready for QKᵀ). */
+    private String heads(String name, String x, boolean transposeForKeys) {
+        String split = g.node("Reshape", name + "_split",
+                List.of(x, g.int64s(name + "/const/split_shape", 0, 0, config.heads(), config.headSize())));
+        long[] perm = transposeForKeys ? new long[] {0, 2, 3, 1} : new long[] {0, 2, 1, 3};
+        return g.node("Transpose", name + "_heads", List.of(split), intsAttribute("perm", perm));
+    }
+
+    private void maskedLmHead(String hidden) {
+        String p = "cls/predictions/";
+        int h = config.hidden();
+        String transformed = gelu("head/transform",
+                dense("head/transform", hidden, p + "transform/dense/", h, h));
+        String normed = layerNorm("head/transform_norm", transformed, p + "transform/LayerNorm/");
+        // The decoder is tied to the word embeddings; transposing in the graph keeps one copy of them in the file.
+        String decoder = g.node("Transpose", "head/decoder_weight",
+                List.of("bert/embeddings/word_embeddings"), intsAttribute("perm", 1, 0));
+        String scores = g.node("MatMul", "head/decoder", List.of(normed, decoder));
+        g.node("Add", LOGITS, List.of(scores, weight(p + "output_bias", config.vocab())));
+    }
+
+    private String dense(String name, String x, String prefix, int in, int out) {
+        String product = g.node("MatMul", name + "_matmul", List.of(x, weight(prefix + "kernel", in, out)));
+        return g.node("Add", name + "_dense", List.of(product, weight(prefix + "bias", out)));
+    }
+
+    /** The exact GELU BERT was trained with, 0.5·x·(1 + erf(x/√2)), not the tanh approximation. */
+    private String gelu(String name, String x) {
+        String scaled = g.node("Div", name + "_gelu_scaled", List.of(x, g.floatScalar(name + "/const/sqrt2", (float) Math.sqrt(2.0))));
+        String erf = g.node("Erf", name + "_gelu_erf", List.of(scaled));
+        String onePlus = g.node("Add", name + "_gelu_one_plus", List.of(erf, g.floatScalar(name + "/const/one", 1f)));
+        String times = g.node("Mul", name + "_gelu_times_x", List.of(x, onePlus));
+        return g.node("Mul", name + "_gelu", List.of(times, g.floatScalar(name + "/const/half", 0.5f)));
+    }
+
+    private String layerNorm(String name, String x, String prefix) {
+        int h = config.hidden();
+        return g.node("LayerNormalization", name, List.of(x, weight(prefix + "gamma", h), weight(prefix + "beta", h)),
+                intAttribute("axis", -1), floatAttribute("epsilon", config.layerNormEps()));
+    }
+
+    private String weight(String name, long... shape) {
+        FloatTensor tensor = weights.tensor(name, shape);
+        if (!Arrays.equals(tensor.shape(), shape)) {
+            throw new IllegalArgumentException("weight " + name + " has shape " + Arrays.toString(tensor.shape())
+                    + ", the graph needs " + Arrays.toString(shape));
+        }
+        return g.initializer(name, tensor);
+    }
+}

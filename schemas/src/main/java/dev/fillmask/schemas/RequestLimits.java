@@ -11,7 +11,8 @@ package dev.fillmask.schemas;
  * @param maxTopK         the largest {@code parameters.top_k} accepted; by default {@link Integer#MAX_VALUE}, since the
  *                        engine caps {@code top_k} at the vocabulary size anyway
  */
-public record RequestLimits(int maxRequestBytes, int maxInputChars, int maxMasks, int maxTargets, int maxTopK) {
+public record RequestLimits(int maxRequestBytes, int maxInputChars, int maxMasks, int maxTargets, int maxTopK)
+        implements java.io.Serializable {
 
     public static final int DEFAULT_MAX_REQUEST_BYTES = 1 << 20;
     public static final int DEFAULT_MAX_INPUT_CHARS = 100_000;

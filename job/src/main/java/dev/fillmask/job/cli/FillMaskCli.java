@@ -15,6 +15,7 @@ public final class FillMaskCli {
             commands:
               model     import the default model if needed and print its folder
               predict   answer JSONL fill-mask requests from stdin on stdout, one line each
+              run       the streaming job on a local Flink cluster, with an embedded or existing Kafka broker
 
             ./fill-mask COMMAND --help tells more.""";
 
@@ -25,7 +26,7 @@ public final class FillMaskCli {
         System.exit(run(args, System.in, out, System.err));
     }
 
-    static int run(String[] args, java.io.InputStream in, PrintStream out, PrintStream err) {
+    public static int run(String[] args, java.io.InputStream in, PrintStream out, PrintStream err) {
         if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help")) {
             (args.length == 0 ? err : out).println(USAGE);
             return args.length == 0 ? 2 : 0;
@@ -35,6 +36,7 @@ public final class FillMaskCli {
             return switch (args[0]) {
                 case "model" -> ModelCommand.run(rest, out, err);
                 case "predict" -> PredictCommand.run(rest, in, out, err);
+                case "run" -> RunCommand.run(rest, in, out, err);
                 default -> {
                     err.println("fill-mask: unknown command '" + args[0] + "'\n");
                     err.println(USAGE);

@@ -1,0 +1,148 @@
+package dev.fillmask.job;
+
+import dev.fillmask.job.cli.JobArguments;
+import dev.fillmask.job.kafka.AnsweredRecord;
+import dev.fillmask.job.kafka.KafkaConnections;
+import dev.fillmask.job.kafka.KafkaRecord;
+import dev.fillmask.job.kafka.KafkaRequests;
+import dev.fillmask.schemas.RequestLimits;
+import dev.fillmask.udf.engine.EngineOptions;
+import dev.fillmask.udf.engine.ExecutionProvider;
+import dev.fillmask.udf.flink.BatchPolicy;
+import dev.fillmask.udf.flink.FillMaskOperator;
+import dev.fillmask.udf.importer.DefaultModel;
+
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.functions.FilterFunction;
+import org.apache.flink.api.common.functions.MapFunction;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.execution.CheckpointingMode;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/**
+ * The streaming job: requests → the fill-mask operator (one ONNX session per slot, micro-batched) → answers, and the
+ * requests answered with an error also to the dead letters. It takes its source and sinks from outside, so a test can
+ * hand it others; {@link #main} wires Kafka.
+ */
+public final class FillMaskJob {
+    public static final String NAME = "fill-mask";
+
+    private final Configuration options;
+    private final Path modelFolder;
+    private final Source<KafkaRecord, ?, ?> source;
+    private final Sink<AnsweredRecord> answers;
+    private final Sink<AnsweredRecord> deadLetters;
+    private MapFunction<AnsweredRecord, AnsweredRecord> tap;
+
+    public FillMaskJob(Configuration options, Path modelFolder, Source<KafkaRecord, ?, ?> source,
+                       Sink<AnsweredRecord> answers, Sink<AnsweredRecord> deadLetters) {
+        this.options = options;
+        this.modelFolder = modelFolder;
+        this.source = source;
+        this.answers = answers;
+        this.deadLetters = deadLetters;
+    }
+
+    /** The job on Kafka, as the options say. */
+    public static FillMaskJob onKafka(Configuration options) {
+        KafkaConnections kafka = new KafkaConnections(options);
+        return new FillMaskJob(options, modelFolder(options), kafka.source(), kafka.answerSink(), kafka.deadLetterSink());
+    }
+
+    /**
+     * A function every answered record passes through before the sinks. For tests: one that throws once makes the
+     * job fail mid-stream and recover.
+     */
+    public FillMaskJob withTap(MapFunction<AnsweredRecord, AnsweredRecord> tapFunction) {
+        this.tap = tapFunction;
+        return this;
+    }
+
+    /** Checkpointing, parallelism and object reuse for {@code env}, from the options. */
+    public void configure(StreamExecutionEnvironment env) {
+        env.enableCheckpointing(options.get(FillMaskOptions.CHECKPOINT_INTERVAL).toMillis(), CheckpointingMode.EXACTLY_ONCE);
+        options.getOptional(FillMaskOptions.PARALLELISM).ifPresent(env::setParallelism);
+        // Every record is a fresh object from the source, and the operator hands each answer on at once: no copies.
+        env.getConfig().enableObjectReuse();
+    }
+
+    /** Adds the job's graph to {@code env}. */
+    public void addTo(StreamExecutionEnvironment env) {
+        FillMaskOperator<KafkaRecord, AnsweredRecord> operator = new FillMaskOperator<>(modelFolder,
+                engineOptions(options), options.get(FillMaskOptions.DEVICE_ID) < 0,
+                new BatchPolicy(options.get(FillMaskOptions.BATCH_SIZE), options.get(FillMaskOptions.BATCH_MAX_DELAY)),
+                new KafkaRequests(RequestLimits.defaults()));
+        DataStream<AnsweredRecord> answered = env
+                .fromSource(source, WatermarkStrategy.noWatermarks(), "requests").uid("requests")
+                .transform("fill-mask", TypeInformation.of(AnsweredRecord.class), operator).uid("fill-mask");
+        if (tap != null) {
+            answered = answered.map(tap).name("tap").uid("tap");
+        }
+        answered.sinkTo(answers).name("answers").uid("answers");
+        answered.filter(new IsError()).name("errors").uid("errors")
+                .sinkTo(deadLetters).name("dead-letters").uid("dead-letters");
+    }
+
+    /** Keeps the requests answered with an error: they also go to the dead letters. */
+    static final class IsError implements FilterFunction<AnsweredRecord> {
+        @Override
+        public boolean filter(AnsweredRecord record) {
+            return record.isError();
+        }
+    }
+
+    static EngineOptions engineOptions(Configuration options) {
+        String provider = options.get(FillMaskOptions.PROVIDER).trim().toUpperCase(Locale.ROOT);
+        ExecutionProvider executionProvider;
+        try {
+            executionProvider = ExecutionProvider.valueOf(provider);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--" + FillMaskOptions.flagName(FillMaskOptions.PROVIDER)
+                    + " must be cpu or cuda, got '" + options.get(FillMaskOptions.PROVIDER) + "'");
+        }
+        int threads = options.get(FillMaskOptions.THREADS);
+        if (threads < 0) {
+            throw new IllegalArgumentException("--" + FillMaskOptions.flagName(FillMaskOptions.THREADS)
+                    + " must be >= 0 (0 = cores / slots), got " + threads);
+        }
+        return EngineOptions.defaults()
+                .withIntraOpThreads(threads)
+                .withProvider(executionProvider, Math.max(0, options.get(FillMaskOptions.DEVICE_ID)),
+                        options.get(FillMaskOptions.CPU_FALLBACK));
+    }
+
+    /** The model folder the options name, or the default model (imported here first if missing). */
+    public static Path modelFolder(Configuration options) {
+        return options.getOptional(FillMaskOptions.MODEL)
+                .filter(s -> !s.isBlank())
+                .map(Path::of)
+                .map(FillMaskJob::existingFolder)
+                .orElseGet(() -> DefaultModel.ensureImported(System.err));
+    }
+
+    private static Path existingFolder(Path folder) {
+        // Checked where the job is built; on a cluster the same path must exist on every TaskManager.
+        if (!Files.isDirectory(folder)) {
+            throw new IllegalArgumentException("the model folder " + folder.toAbsolutePath() + " does not exist");
+        }
+        return folder.toAbsolutePath();
+    }
+
+    /** Entry point for {@code flink run}: {@code --bootstrap-servers HOST:PORT [--input-topic T] ...}. */
+    public static void main(String[] args) throws Exception {
+        Configuration options = JobArguments.parse(args);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        FillMaskJob job = onKafka(options);
+        job.configure(env);
+        job.addTo(env);
+        env.execute(NAME);
+    }
+}

@@ -1,0 +1,131 @@
+package dev.fillmask.job;
+
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ConfigOptions;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Every option of the streaming job, defined once: name, type, default and description. The command line
+ * ({@code --name value}), {@code --help}, the Flink configuration ({@code fill-mask.name: value}) and the README's
+ * table all come from these definitions.
+ */
+public final class FillMaskOptions {
+    /** The prefix of every key in a Flink configuration file; on the command line the name goes without it. */
+    public static final String PREFIX = "fill-mask.";
+
+    public static final ConfigOption<String> BOOTSTRAP_SERVERS = ConfigOptions.key(PREFIX + "bootstrap-servers")
+            .stringType().noDefaultValue()
+            .withDescription("Kafka bootstrap servers, HOST:PORT[,HOST:PORT...]. Required, except for the embedded run.");
+
+    public static final ConfigOption<String> INPUT_TOPIC = ConfigOptions.key(PREFIX + "input-topic")
+            .stringType().defaultValue("fill-mask-requests")
+            .withDescription("Topic the requests are read from (JSON values; the key is the request's id).");
+
+    public static final ConfigOption<String> OUTPUT_TOPIC = ConfigOptions.key(PREFIX + "output-topic")
+            .stringType().defaultValue("fill-mask-answers")
+            .withDescription("Topic every answer is written to, one per request, with the request's key.");
+
+    public static final ConfigOption<String> DEAD_LETTER_TOPIC = ConfigOptions.key(PREFIX + "dead-letter-topic")
+            .stringType().defaultValue("fill-mask-dead-letters")
+            .withDescription("Topic that receives every request answered with an error, untouched, with headers "
+                    + "saying why and where it came from (Kafka Connect's __connect.errors.* convention).");
+
+    public static final ConfigOption<String> GROUP_ID = ConfigOptions.key(PREFIX + "group-id")
+            .stringType().defaultValue("fill-mask")
+            .withDescription("Kafka consumer group (offsets are committed on checkpoints, for monitoring lag).");
+
+    public static final ConfigOption<StartingOffsets> STARTING_OFFSETS = ConfigOptions.key(PREFIX + "starting-offsets")
+            .enumType(StartingOffsets.class).defaultValue(StartingOffsets.COMMITTED)
+            .withDescription("Where a job without a checkpoint starts reading: committed (the group's committed "
+                    + "offsets, else the earliest), earliest or latest. A restored job always resumes from its checkpoint.");
+
+    public static final ConfigOption<DeliveryGuarantee> DELIVERY_GUARANTEE = ConfigOptions.key(PREFIX + "delivery-guarantee")
+            .enumType(DeliveryGuarantee.class).defaultValue(DeliveryGuarantee.EXACTLY_ONCE)
+            .withDescription("exactly-once (Kafka transactions committed on checkpoints; read answers with "
+                    + "isolation.level=read_committed) or at-least-once (answers visible sooner, duplicates possible after a failure).");
+
+    public static final ConfigOption<String> TRANSACTIONAL_ID_PREFIX = ConfigOptions.key(PREFIX + "transactional-id-prefix")
+            .stringType().defaultValue("fill-mask")
+            .withDescription("Prefix of the Kafka transactional ids (exactly-once). Unique per job on a broker.");
+
+    public static final ConfigOption<String> KAFKA_PROPERTIES = ConfigOptions.key(PREFIX + "kafka-properties")
+            .stringType().noDefaultValue()
+            .withDescription("A .properties file of extra Kafka client settings passed unchanged to the consumer and "
+                    + "producers (security.protocol, sasl.*, ssl.*...).");
+
+    public static final ConfigOption<Integer> PARALLELISM = ConfigOptions.key(PREFIX + "parallelism")
+            .intType().noDefaultValue()
+            .withDescription("Parallel instances of the job, each with one ONNX session (one per slot). Default: the "
+                    + "cluster's default parallelism (the number of cores for a local run).");
+
+    public static final ConfigOption<Duration> CHECKPOINT_INTERVAL = ConfigOptions.key(PREFIX + "checkpoint-interval")
+            .durationType().defaultValue(Duration.ofSeconds(2))
+            .withDescription("How often the job checkpoints; with exactly-once, answers become visible to "
+                    + "read_committed consumers at each checkpoint.");
+
+    public static final ConfigOption<String> MODEL = ConfigOptions.key(PREFIX + "model")
+            .stringType().noDefaultValue()
+            .withDescription("Model folder (Hugging Face ONNX export layout: model.onnx, tokenizer.json, "
+                    + "tokenizer_config.json, config.json), the same path on every TaskManager. Default: the imported "
+                    + "bert-base-uncased in $FILL_MASK_HOME (imported first if missing).");
+
+    public static final ConfigOption<Integer> BATCH_SIZE = ConfigOptions.key(PREFIX + "batch-size")
+            .intType().defaultValue(16)
+            .withDescription("Most requests per ONNX Runtime run.");
+
+    public static final ConfigOption<Duration> BATCH_MAX_DELAY = ConfigOptions.key(PREFIX + "batch-max-delay")
+            .durationType().defaultValue(Duration.ofMillis(20))
+            .withDescription("Longest a request waits for its batch to fill before the batch runs anyway.");
+
+    public static final ConfigOption<Integer> THREADS = ConfigOptions.key(PREFIX + "threads")
+            .intType().defaultValue(0)
+            .withDescription("ONNX Runtime intra-op threads per session; 0 = the TaskManager's cores / its slots.");
+
+    public static final ConfigOption<String> PROVIDER = ConfigOptions.key(PREFIX + "provider")
+            .stringType().defaultValue("cpu")
+            .withDescription("Execution provider: cpu, or cuda (needs the GPU build and CUDA 12 / cuDNN 9 on the node).");
+
+    public static final ConfigOption<Integer> DEVICE_ID = ConfigOptions.key(PREFIX + "device-id")
+            .intType().defaultValue(-1)
+            .withDescription("GPU for cuda; -1 = the GPU Flink's external resource 'gpu' assigned to the "
+                    + "TaskManager (spread over its slots), else 0.");
+
+    public static final ConfigOption<Boolean> CPU_FALLBACK = ConfigOptions.key(PREFIX + "cpu-fallback")
+            .booleanType().defaultValue(false)
+            .withDescription("When cuda is asked for but unavailable: true runs on CPU with a warning, false fails at start-up.");
+
+    /** Every option, in the order of the help text and the README. */
+    public static final List<ConfigOption<?>> ALL = List.of(
+            BOOTSTRAP_SERVERS, INPUT_TOPIC, OUTPUT_TOPIC, DEAD_LETTER_TOPIC, GROUP_ID, STARTING_OFFSETS,
+            DELIVERY_GUARANTEE, TRANSACTIONAL_ID_PREFIX, KAFKA_PROPERTIES, PARALLELISM, CHECKPOINT_INTERVAL,
+            MODEL, BATCH_SIZE, BATCH_MAX_DELAY, THREADS, PROVIDER, DEVICE_ID, CPU_FALLBACK);
+
+    /** Where a job without a checkpoint starts reading. */
+    public enum StartingOffsets {
+        COMMITTED, EARLIEST, LATEST;
+
+        @Override
+        public String toString() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /** How answers are written. (Flink matches enum values by {@code toString()}, ignoring case.) */
+    public enum DeliveryGuarantee {
+        EXACTLY_ONCE, AT_LEAST_ONCE;
+
+        @Override
+        public String toString() {
+            return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+        }
+    }
+
+    private FillMaskOptions() {}
+
+    /** The command-line name of {@code option}: its key without the prefix. */
+    public static String flagName(ConfigOption<?> option) {
+        return option.key().substring(PREFIX.length());
+    }
+}

@@ -1,0 +1,109 @@
+package dev.fillmask.job.cli;
+
+import dev.fillmask.job.FillMaskOptions;
+
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.util.TimeUtils;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The job's options on a command line: {@code --name value} for each of {@link FillMaskOptions#ALL}, so the CLI,
+ * {@code flink run ... --name value} and {@code --help} share the options' one definition.
+ */
+public final class JobArguments {
+    /** A shorter name for the option everybody types. */
+    static final String BOOTSTRAP_ALIAS = "bootstrap";
+
+    private JobArguments() {}
+
+    /** The command-line options of the job, in the order of {@link FillMaskOptions#ALL}. */
+    static List<CommandLine.Option> options() {
+        List<CommandLine.Option> result = new ArrayList<>();
+        for (ConfigOption<?> option : FillMaskOptions.ALL) {
+            result.add(new CommandLine.Option(FillMaskOptions.flagName(option), valueName(option),
+                    option.description().toString().replaceAll("<[^>]*>", ""), defaultText(option)));
+            if (option == FillMaskOptions.BOOTSTRAP_SERVERS) {
+                result.add(new CommandLine.Option(BOOTSTRAP_ALIAS, "HOST:PORT",
+                        "the same as --" + FillMaskOptions.flagName(option), null));
+            }
+        }
+        return result;
+    }
+
+    /** The options given on {@code line}, as a Flink configuration (keys with the {@code fill-mask.} prefix). */
+    static Configuration toConfiguration(CommandLine line) {
+        Map<String, String> values = new LinkedHashMap<>();
+        for (ConfigOption<?> option : FillMaskOptions.ALL) {
+            String name = FillMaskOptions.flagName(option);
+            if (line.has(name)) {
+                values.put(option.key(), line.get(name));
+            }
+        }
+        if (line.has(BOOTSTRAP_ALIAS)) {
+            values.put(FillMaskOptions.BOOTSTRAP_SERVERS.key(), line.get(BOOTSTRAP_ALIAS));
+        }
+        Configuration configuration = Configuration.fromMap(values);
+        for (ConfigOption<?> option : FillMaskOptions.ALL) {
+            try {
+                configuration.getOptional(option);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.UsageException("--" + FillMaskOptions.flagName(option) + ": cannot read '"
+                        + values.get(option.key()) + "' as " + valueName(option).toLowerCase(java.util.Locale.ROOT));
+            }
+        }
+        return configuration;
+    }
+
+    /** For {@code flink run JAR --name value ...}: the options, or an IllegalArgumentException naming the bad one. */
+    public static Configuration parse(String[] args) {
+        CommandLine line = new CommandLine("job", "The fill-mask streaming job.", options()).parse(args);
+        if (line.helpAsked()) {
+            line.printHelp(System.out);
+        }
+        return toConfiguration(line);
+    }
+
+    /** The options' table for the README: one Markdown row per option. */
+    public static String markdownTable() {
+        StringBuilder table = new StringBuilder("| option | default | what it does |\n|---|---|---|\n");
+        for (ConfigOption<?> option : FillMaskOptions.ALL) {
+            String def = defaultText(option);
+            table.append("| `--").append(FillMaskOptions.flagName(option)).append("` (`").append(option.key())
+                    .append("`) | ").append(def == null ? "" : "`" + def + "`").append(" | ")
+                    .append(option.description().toString().replaceAll("<[^>]*>", "").replace("|", "\\|"))
+                    .append(" |\n");
+        }
+        return table.toString();
+    }
+
+    private static String valueName(ConfigOption<?> option) {
+        if (option.defaultValue() instanceof Duration || option == FillMaskOptions.BATCH_MAX_DELAY) {
+            return "DURATION";
+        }
+        if (option.defaultValue() instanceof Integer || option == FillMaskOptions.PARALLELISM) {
+            return "N";
+        }
+        if (option.defaultValue() instanceof Boolean) {
+            return "true|false";
+        }
+        if (option.defaultValue() instanceof Enum<?> e) {
+            return String.join("|", java.util.Arrays.stream(e.getDeclaringClass().getEnumConstants())
+                    .map(Object::toString).toList());
+        }
+        return "VALUE";
+    }
+
+    private static String defaultText(ConfigOption<?> option) {
+        if (!option.hasDefaultValue()) {
+            return null;
+        }
+        Object value = option.defaultValue();
+        return value instanceof Duration d ? TimeUtils.formatWithHighestUnit(d) : String.valueOf(value);
+    }
+}

@@ -1,0 +1,95 @@
+package dev.fillmask.job.cli;
+
+import dev.fillmask.job.local.LocalRun;
+
+import org.apache.flink.configuration.Configuration;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@code ./fill-mask run}: the streaming job on a local Flink cluster, against a Kafka broker it starts itself
+ * ({@code --embedded}) or an existing one ({@code --bootstrap}). With {@code --input} it answers that file's requests
+ * through Kafka and exits; without, it serves until stopped.
+ */
+final class RunCommand {
+    static final String SUMMARY = """
+            Runs the streaming job (Kafka -> fill-mask -> Kafka) on a local Flink cluster.
+              --embedded       starts a real Kafka broker in this process (KRaft, 127.0.0.1) and creates the topics
+              --bootstrap H:P  uses an existing broker instead (topics are created if missing)
+            With --input FILE (one JSON request per line; - for stdin) it sends the requests to the input topic,
+            writes one answer line per request, in input order, to --output (default stdout) and exits once every
+            request is answered. Without --input it serves until stopped, and prints the bootstrap address and topics.
+            The job's options follow; on a Flink cluster the same options go after the jar: flink run JAR --name value.""";
+
+    private static final List<CommandLine.Option> OWN = List.of(
+            new CommandLine.Option("embedded", null, "start an embedded Kafka broker (KRaft, 127.0.0.1)", null),
+            new CommandLine.Option("input", "FILE", "requests to answer, one JSON object per line (- = stdin)", null),
+            new CommandLine.Option("output", "FILE", "where the answers go, one line per request", "stdout"));
+
+    private RunCommand() {}
+
+    static int run(String[] args, InputStream in, PrintStream out, PrintStream err) throws Exception {
+        List<CommandLine.Option> options = new ArrayList<>(OWN);
+        options.addAll(JobArguments.options());
+        CommandLine cli = new CommandLine("run", SUMMARY, options).parse(args);
+        if (cli.helpAsked()) {
+            cli.printHelp(out);
+            return 0;
+        }
+        Configuration jobOptions = JobArguments.toConfiguration(cli);
+        boolean embedded = cli.flag("embedded");
+        if (embedded == jobOptions.getOptional(dev.fillmask.job.FillMaskOptions.BOOTSTRAP_SERVERS).isPresent()) {
+            throw new CommandLine.UsageException("give either --embedded or --bootstrap HOST:PORT");
+        }
+        LocalRun run = new LocalRun(jobOptions, embedded, err);
+        if (!cli.has("input")) {
+            run.serve();
+            return 0;
+        }
+        List<byte[]> requests = readRequests(cli.get("input"), in);
+        List<String> answers = run.answer(requests);
+        try (OutputStream sink = cli.has("output")
+                ? new BufferedOutputStream(Files.newOutputStream(Path.of(cli.get("output"))))
+                : new NonClosing(out)) {
+            for (String answer : answers) {
+                sink.write(answer.getBytes(StandardCharsets.UTF_8));
+                sink.write('\n');
+            }
+        }
+        err.println("fill-mask: answered " + answers.size() + " request(s)"
+                + (cli.has("output") ? " into " + cli.get("output") : ""));
+        return 0;
+    }
+
+    private static List<byte[]> readRequests(String input, InputStream stdin) throws IOException {
+        try (InputStream source = input.equals("-") ? stdin : Files.newInputStream(Path.of(input))) {
+            LineReader lines = new LineReader(source);
+            List<byte[]> requests = new ArrayList<>();
+            for (byte[] line = lines.next(); line != null; line = lines.next()) {
+                requests.add(line);
+            }
+            return requests;
+        }
+    }
+
+    /** Standard output stays open after the answers are written. */
+    private static final class NonClosing extends java.io.FilterOutputStream {
+        NonClosing(OutputStream out) {
+            super(new BufferedOutputStream(out));
+        }
+
+        @Override
+        public void close() throws IOException {
+            flush();
+        }
+    }
+}

@@ -1,0 +1,40 @@
+package dev.fillmask.job.kafka;
+
+import dev.fillmask.schemas.DecodedRequest;
+import dev.fillmask.schemas.FillMaskAnswer;
+import dev.fillmask.schemas.FillMaskCodec;
+import dev.fillmask.schemas.RequestLimits;
+import dev.fillmask.udf.flink.FillMaskRecords;
+
+/** The operator's view of Kafka records: the request is the record's value; the answer is encoded right away. */
+public final class KafkaRequests implements FillMaskRecords<KafkaRecord, AnsweredRecord> {
+    private static final long serialVersionUID = 1L;
+
+    private final RequestLimits limits;
+    private transient FillMaskCodec codec;
+
+    public KafkaRequests(RequestLimits limits) {
+        this.limits = limits;
+    }
+
+    private FillMaskCodec codec() {
+        if (codec == null) {
+            codec = new FillMaskCodec(limits);
+        }
+        return codec;
+    }
+
+    @Override
+    public DecodedRequest decode(KafkaRecord record) {
+        if (record.value == null) {
+            return new DecodedRequest.Invalid("the record has no value (a tombstone): expected a JSON fill-mask request");
+        }
+        return codec().readRequest(record.value);
+    }
+
+    @Override
+    public AnsweredRecord answered(KafkaRecord record, FillMaskAnswer answer) {
+        String error = answer instanceof FillMaskAnswer.Error e ? e.message() : null;
+        return new AnsweredRecord(record, codec().writeAnswer(answer), error);
+    }
+}

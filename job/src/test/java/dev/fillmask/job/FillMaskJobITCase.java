@@ -1,0 +1,261 @@
+package dev.fillmask.job;
+
+import dev.fillmask.job.cli.FillMaskCli;
+import dev.fillmask.job.kafka.DeadLetterEncoder;
+import dev.fillmask.job.local.AnswerCollector;
+import dev.fillmask.job.local.EmbeddedKafka;
+import dev.fillmask.job.local.RequestFeeder;
+import dev.fillmask.job.local.Topics;
+import dev.fillmask.schemas.FillMaskAnswer;
+import dev.fillmask.schemas.FillMaskCodec;
+import dev.fillmask.udf.testing.SharedDefaultModel;
+
+import org.apache.flink.api.common.functions.RichMapFunction;
+import org.apache.flink.api.common.state.CheckpointListener;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Header;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import dev.fillmask.job.kafka.AnsweredRecord;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The whole job on a Flink MiniCluster (one TaskManager, two slots) against a real KRaft broker in this JVM, with the
+ * real default model: every request gets exactly one answer (read_committed), equal to {@code ./fill-mask predict}'s;
+ * every error answer also has its dead letter; and a failure mid-stream loses and repeats nothing.
+ */
+class FillMaskJobITCase {
+    private static final int PARALLELISM = 2;
+
+    @RegisterExtension
+    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
+            .setNumberTaskManagers(1)
+            .setNumberSlotsPerTaskManager(PARALLELISM)
+            .build());
+
+    private static EmbeddedKafka kafka;
+    private static Path model;
+
+    @BeforeAll
+    static void start() {
+        model = SharedDefaultModel.path();
+        kafka = EmbeddedKafka.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (kafka != null) {
+            kafka.close();
+        }
+    }
+
+    /** Options for a job on topics of its own (prefixed {@code name}). */
+    private static Configuration options(String name) {
+        Configuration options = new Configuration();
+        options.set(FillMaskOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
+        options.set(FillMaskOptions.INPUT_TOPIC, name + "-requests");
+        options.set(FillMaskOptions.OUTPUT_TOPIC, name + "-answers");
+        options.set(FillMaskOptions.DEAD_LETTER_TOPIC, name + "-dead-letters");
+        options.set(FillMaskOptions.GROUP_ID, name);
+        options.set(FillMaskOptions.TRANSACTIONAL_ID_PREFIX, name);
+        options.set(FillMaskOptions.MODEL, model.toString());
+        options.set(FillMaskOptions.PARALLELISM, PARALLELISM);
+        options.set(FillMaskOptions.CHECKPOINT_INTERVAL, Duration.ofMillis(500));
+        options.set(FillMaskOptions.BATCH_SIZE, 8);
+        options.set(FillMaskOptions.THREADS, 1);
+        Topics.ensure(kafka.bootstrapServers(), new Properties(), List.of(options.get(FillMaskOptions.INPUT_TOPIC),
+                options.get(FillMaskOptions.OUTPUT_TOPIC), options.get(FillMaskOptions.DEAD_LETTER_TOPIC)), PARALLELISM);
+        return options;
+    }
+
+    private static JobClient startJob(Configuration options, FailOnceAfterCheckpoint tap) throws Exception {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        FillMaskJob job = FillMaskJob.onKafka(options);
+        if (tap != null) {
+            job.withTap(tap);
+        }
+        job.configure(env);
+        job.addTo(env);
+        return env.executeAsync(FillMaskJob.NAME);
+    }
+
+    private static List<String> keys(String run, int n) {
+        List<String> keys = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            keys.add(run + "-" + i);
+        }
+        return keys;
+    }
+
+    @Test
+    void everyRequestGetsExactlyOneAnswerEqualToPredictsAndErrorsGetDeadLetters() throws Exception {
+        Configuration options = options("mixed");
+        List<byte[]> values = MixedRequests.of(240);
+        List<String> keys = keys("mixed", values.size());
+        JobClient job = startJob(options, null);
+        try (AnswerCollector answers = new AnswerCollector(kafka.bootstrapServers(), new Properties(),
+                options.get(FillMaskOptions.OUTPUT_TOPIC));
+             AnswerCollector deadLetters = new AnswerCollector(kafka.bootstrapServers(), new Properties(),
+                     options.get(FillMaskOptions.DEAD_LETTER_TOPIC))) {
+            RequestFeeder.send(kafka.bootstrapServers(), new Properties(), options.get(FillMaskOptions.INPUT_TOPIC),
+                    keys, values);
+            Set<String> awaited = new LinkedHashSet<>(keys);
+            assertTrue(answers.awaitKeys(awaited, Duration.ofMinutes(5), () -> false, n -> {}),
+                    "answered only " + answers.answersByKey().size() + " of " + keys.size());
+            answers.drain(awaited, Duration.ofSeconds(2));
+            assertEquals(keys.size(), answers.records().size(), "exactly one answer per request");
+
+            List<String> expected = expectedAnswers(values);
+            FillMaskCodec codec = new FillMaskCodec();
+            Set<String> errorKeys = new LinkedHashSet<>();
+            for (int i = 0; i < keys.size(); i++) {
+                String answer = answers.answersByKey().get(keys.get(i));
+                assertEquals(expected.get(i), answer, "request " + i + ": " + text(values.get(i)));
+                if (codec.readAnswer(answer).isError()) {
+                    errorKeys.add(keys.get(i));
+                }
+            }
+            assertTrue(errorKeys.size() >= 15, "the mix has errors of every kind: " + errorKeys.size());
+
+            assertTrue(deadLetters.awaitKeys(errorKeys, Duration.ofMinutes(1), () -> false, n -> {}));
+            deadLetters.drain(errorKeys, Duration.ofSeconds(1));
+            assertEquals(errorKeys.size(), deadLetters.records().size(), "one dead letter per error answer");
+            Map<String, Integer> indexByKey = new HashMap<>();
+            for (int i = 0; i < keys.size(); i++) {
+                indexByKey.put(keys.get(i), i);
+            }
+            for (ConsumerRecord<byte[], byte[]> letter : deadLetters.records()) {
+                int i = indexByKey.get(new String(letter.key(), StandardCharsets.UTF_8));
+                assertTrue(java.util.Arrays.equals(values.get(i), letter.value()), "the original value, untouched");
+                assertEquals(options.get(FillMaskOptions.INPUT_TOPIC), header(letter, DeadLetterEncoder.HEADER_TOPIC));
+                assertTrue(header(letter, DeadLetterEncoder.HEADER_OFFSET).matches("\\d+"));
+                String why = header(letter, DeadLetterEncoder.HEADER_MESSAGE);
+                FillMaskAnswer answer = codec.readAnswer(expected.get(i));
+                assertEquals(((FillMaskAnswer.Error) answer).message(), why);
+            }
+        } finally {
+            job.cancel().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void aFailureMidStreamLosesNothingAndRepeatsNothing() throws Exception {
+        Configuration options = options("failover");
+        List<byte[]> values = new ArrayList<>();
+        for (int i = 0; i < 160; i++) {
+            values.add(("{\"inputs\": \"request number " + i + " is about the [MASK].\", \"parameters\": {\"top_k\": 1}}")
+                    .getBytes(StandardCharsets.UTF_8));
+        }
+        List<String> keys = keys("failover", values.size());
+        FailOnceAfterCheckpoint.reset();
+        JobClient job = startJob(options, new FailOnceAfterCheckpoint(40));
+        try (AnswerCollector answers = new AnswerCollector(kafka.bootstrapServers(), new Properties(),
+                options.get(FillMaskOptions.OUTPUT_TOPIC))) {
+            RequestFeeder.send(kafka.bootstrapServers(), new Properties(), options.get(FillMaskOptions.INPUT_TOPIC),
+                    keys, values);
+            Set<String> awaited = new LinkedHashSet<>(keys);
+            assertTrue(answers.awaitKeys(awaited, Duration.ofMinutes(5), () -> false, n -> {}),
+                    "answered only " + answers.answersByKey().size() + " of " + keys.size());
+            answers.drain(awaited, Duration.ofSeconds(3));
+            assertTrue(FailOnceAfterCheckpoint.FAILED.get(), "the job failed once, after a checkpoint");
+            assertEquals(keys.size(), answers.records().size(),
+                    "each answer exactly once across the failure (duplicates: "
+                            + (answers.records().size() - answers.answersByKey().size()) + ")");
+        } finally {
+            job.cancel().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Throws once, in the first record it sees after a checkpoint completed and {@code after} records passed. */
+    static final class FailOnceAfterCheckpoint extends RichMapFunction<AnsweredRecord, AnsweredRecord>
+            implements CheckpointListener {
+        static final AtomicBoolean FAILED = new AtomicBoolean();
+        static final AtomicBoolean CHECKPOINTED = new AtomicBoolean();
+        static final AtomicInteger SEEN = new AtomicInteger();
+        private final int after;
+
+        FailOnceAfterCheckpoint(int after) {
+            this.after = after;
+        }
+
+        static void reset() {
+            FAILED.set(false);
+            CHECKPOINTED.set(false);
+            SEEN.set(0);
+        }
+
+        @Override
+        public AnsweredRecord map(AnsweredRecord record) {
+            if (SEEN.incrementAndGet() > after && CHECKPOINTED.get() && FAILED.compareAndSet(false, true)) {
+                throw new IllegalStateException("injected failure (test)");
+            }
+            return record;
+        }
+
+        @Override
+        public void notifyCheckpointComplete(long checkpointId) {
+            CHECKPOINTED.set(true);
+        }
+    }
+
+    /** What {@code ./fill-mask predict} answers for the same values (a tombstone has no line: its error is known). */
+    private static List<String> expectedAnswers(List<byte[]> values) {
+        ByteArrayOutputStream lines = new ByteArrayOutputStream();
+        for (byte[] v : values) {
+            if (v != null) {
+                lines.writeBytes(v);
+                lines.write('\n');
+            }
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int code = FillMaskCli.run(new String[] {"predict", "--model", model.toString(), "--threads", "1"},
+                new ByteArrayInputStream(lines.toByteArray()), new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        assertEquals(0, code);
+        List<String> predicted = List.of(out.toString(StandardCharsets.UTF_8).split("\n"));
+        String tombstone = new FillMaskCodec().writeAnswerAsString(FillMaskAnswer.error(
+                "the record has no value (a tombstone): expected a JSON fill-mask request"));
+        List<String> expected = new ArrayList<>(values.size());
+        int next = 0;
+        for (byte[] v : values) {
+            expected.add(v == null ? tombstone : predicted.get(next++));
+        }
+        return expected;
+    }
+
+    private static String header(ConsumerRecord<byte[], byte[]> record, String name) {
+        Header h = record.headers().lastHeader(name);
+        return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+    }
+
+    private static String text(byte[] value) {
+        return value == null ? "(tombstone)" : new String(value, StandardCharsets.UTF_8);
+    }
+}

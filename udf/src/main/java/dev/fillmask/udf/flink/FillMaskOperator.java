@@ -1,0 +1,189 @@
+package dev.fillmask.udf.flink;
+
+import dev.fillmask.schemas.DecodedRequest;
+import dev.fillmask.schemas.FillMaskAnswer;
+import dev.fillmask.schemas.FillMaskRequest;
+import dev.fillmask.udf.engine.EngineOptions;
+import dev.fillmask.udf.engine.FillMaskEngine;
+
+import org.apache.flink.api.common.externalresource.ExternalResourceInfo;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.api.watermark.Watermark;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.runtime.tasks.ProcessingTimeService;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The fill-mask operator: ONE engine (one ONNX Runtime session, one tokenizer) per parallel instance, i.e. per slot,
+ * opened in {@link #open()} and closed in {@link #close()}. Records wait in a micro-batch that runs when it is full,
+ * when its oldest record has waited the policy's delay, before every checkpoint barrier leaves the operator and at
+ * the end of input. So the buffer is always empty when state is snapshotted: no record ever sits outside
+ * checkpointed state, and the operator needs no state of its own. (Flink chains it to its neighbours by default:
+ * no copies, no network hop.) Answers leave in arrival order, so the output of
+ * one input partition keeps its order. A record whose request is malformed gets its error answer in its place.
+ */
+public final class FillMaskOperator<IN, OUT> extends AbstractStreamOperator<OUT>
+        implements OneInputStreamOperator<IN, OUT>, ProcessingTimeService.ProcessingTimeCallback {
+    private static final long serialVersionUID = 1L;
+    private static final long NO_TIMESTAMP = Long.MIN_VALUE;
+
+    private final String modelFolder;
+    private final EngineOptions engineOptions;
+    private final boolean deviceFromFlink;
+    private final BatchPolicy policy;
+    private final FillMaskRecords<IN, OUT> records;
+
+    private transient FillMaskEngine engine;
+    // Values and timestamps, not the StreamRecords: upstream may reuse its StreamRecord object for the next record.
+    private transient List<IN> waiting;
+    private transient List<DecodedRequest> waitingRequests;
+    private transient long[] waitingTimestamps;
+    private transient StreamRecord<OUT> reusableOutput;
+    private transient long oldestArrival;
+    private transient boolean timerPending;
+    private transient FillMaskMetrics metrics;
+
+    /**
+     * @param modelFolder a model folder in the Hugging Face ONNX export layout, readable on every TaskManager
+     * @param engineOptions session options; threads 0 means cores / slots of the TaskManager
+     * @param deviceFromFlink with CUDA: take the GPU from Flink's {@code gpu} external resource, not the options
+     */
+    public FillMaskOperator(Path modelFolder, EngineOptions engineOptions, boolean deviceFromFlink,
+                            BatchPolicy policy, FillMaskRecords<IN, OUT> records) {
+        this.modelFolder = modelFolder.toString();
+        this.engineOptions = engineOptions;
+        this.deviceFromFlink = deviceFromFlink;
+        this.policy = policy;
+        this.records = records;
+    }
+
+    @Override
+    public void open() throws Exception {
+        super.open();
+        waiting = new ArrayList<>(policy.maxSize());
+        waitingRequests = new ArrayList<>(policy.maxSize());
+        waitingTimestamps = new long[policy.maxSize()];
+        reusableOutput = new StreamRecord<>(null);
+        metrics = new FillMaskMetrics(getMetricGroup(), () -> waiting.size());
+        Set<ExternalResourceInfo> gpus = deviceFromFlink
+                ? getRuntimeContext().getExternalResourceInfos(SlotResources.GPU_RESOURCE)
+                : Set.of();
+        EngineOptions slotOptions = SlotResources.forSlot(engineOptions, deviceFromFlink,
+                getContainingTask().getEnvironment().getTaskManagerInfo().getConfiguration(), gpus,
+                getRuntimeContext().getTaskInfo().getIndexOfThisSubtask());
+        engine = FillMaskEngine.open(Path.of(modelFolder), slotOptions);
+    }
+
+    @Override
+    public void processElement(StreamRecord<IN> element) throws Exception {
+        metrics.requests.inc();
+        if (waiting.isEmpty()) {
+            oldestArrival = getProcessingTimeService().getCurrentProcessingTime();
+            scheduleDeadline(oldestArrival + policy.maxDelay().toMillis());
+        }
+        waitingTimestamps[waiting.size()] = element.hasTimestamp() ? element.getTimestamp() : NO_TIMESTAMP;
+        waiting.add(element.getValue());
+        waitingRequests.add(records.decode(element.getValue()));
+        if (waiting.size() >= policy.maxSize()) {
+            runBatch();
+        }
+    }
+
+    @Override
+    public void onProcessingTime(long time) throws Exception {
+        timerPending = false;
+        if (waiting.isEmpty()) {
+            return;
+        }
+        long deadline = oldestArrival + policy.maxDelay().toMillis();
+        if (time >= deadline) {
+            runBatch();
+        } else {
+            scheduleDeadline(deadline);
+        }
+    }
+
+    private void scheduleDeadline(long deadline) {
+        // One timer at a time: a timer that fires for a batch already run finds a younger batch and re-arms itself.
+        if (!timerPending) {
+            timerPending = true;
+            getProcessingTimeService().registerTimer(deadline, this);
+        }
+    }
+
+    /** A watermark must not overtake the records waiting here, or they would turn late downstream. */
+    @Override
+    public void processWatermark(Watermark mark) throws Exception {
+        runBatch();
+        super.processWatermark(mark);
+    }
+
+    @Override
+    public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
+        runBatch();
+        super.prepareSnapshotPreBarrier(checkpointId);
+    }
+
+    @Override
+    public void finish() throws Exception {
+        runBatch();
+        super.finish();
+    }
+
+    @Override
+    public void close() throws Exception {
+        try {
+            if (engine != null) {
+                engine.close();
+                engine = null;
+            }
+        } finally {
+            super.close();
+        }
+    }
+
+    /** Runs the model once on every valid waiting request, then emits every waiting record's answer in order. */
+    private void runBatch() {
+        if (waiting == null || waiting.isEmpty()) {
+            return;
+        }
+        List<FillMaskRequest> valid = new ArrayList<>(waitingRequests.size());
+        for (DecodedRequest request : waitingRequests) {
+            if (request instanceof DecodedRequest.Valid v) {
+                valid.add(v.request());
+            }
+        }
+        List<FillMaskAnswer> modelAnswers = List.of();
+        if (!valid.isEmpty()) {
+            long start = System.nanoTime();
+            modelAnswers = engine.predict(valid);
+            metrics.inferenceMillis.update((System.nanoTime() - start) / 1_000_000);
+            metrics.batchSize.update(valid.size());
+        }
+        int next = 0;
+        for (int i = 0; i < waiting.size(); i++) {
+            IN record = waiting.get(i);
+            FillMaskAnswer answer = waitingRequests.get(i) instanceof DecodedRequest.Invalid invalid
+                    ? FillMaskAnswer.error(invalid.reason())
+                    : modelAnswers.get(next++);
+            if (answer.isError()) {
+                metrics.errors.inc();
+            }
+            reusableOutput.replace(records.answered(record, answer));
+            if (waitingTimestamps[i] == NO_TIMESTAMP) {
+                reusableOutput.eraseTimestamp();
+            } else {
+                reusableOutput.setTimestamp(waitingTimestamps[i]);
+            }
+            output.collect(reusableOutput);
+            metrics.answers.inc();
+        }
+        waiting.clear();
+        waitingRequests.clear();
+    }
+}

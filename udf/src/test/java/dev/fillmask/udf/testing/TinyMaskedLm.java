@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fillmask.udf.onnx.BertConfig;
 import dev.fillmask.udf.onnx.BertMaskedLmGraph;
+import dev.fillmask.udf.onnx.HeadForm;
 import dev.fillmask.udf.onnx.RandomWeights;
 
 import java.io.IOException;
@@ -64,12 +65,20 @@ public final class TinyMaskedLm {
 
     private TinyMaskedLm() {}
 
-    /** Writes model.onnx, tokenizer.json, tokenizer_config.json and config.json into {@code dir}; returns it. */
+    /**
+     * Writes model.onnx, tokenizer.json, tokenizer_config.json and config.json into {@code dir}; returns it. The graph
+     * is in the plain Hugging Face export layout ({@code logits} at every position), as a user's export would be.
+     */
     public static Path write(Path dir) {
+        return write(dir, HeadForm.FULL);
+    }
+
+    /** The same, with the LM head in the given form: the weights are the same in both. */
+    public static Path write(Path dir, HeadForm headForm) {
         try {
             Files.createDirectories(dir);
             List<String> vocab = vocabulary();
-            BertMaskedLmGraph.write(config(vocab.size()), new RandomWeights(SEED, 0.2), dir.resolve("model.onnx"));
+            BertMaskedLmGraph.write(config(vocab.size()), new RandomWeights(SEED, 0.2), headForm, dir.resolve("model.onnx"));
             writeTokenizerJson(dir.resolve("tokenizer.json"), vocab);
             writeTokenizerConfig(dir.resolve("tokenizer_config.json"));
             writeConfig(dir.resolve("config.json"), vocab.size());

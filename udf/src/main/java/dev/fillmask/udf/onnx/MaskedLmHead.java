@@ -121,8 +121,8 @@ public final class MaskedLmHead {
             NodeProto node = index.node(i);
             for (String in : node.getInputList()) {
                 if (!in.isEmpty() && !headValues.contains(in) && !index.isConstant(in)) {
-                    return describe(node) + " also reads '" + in + "', which the encoder computes: it mixes "
-                            + "in more than the hidden state at one position";
+                    return describe(node) + " also reads '" + in + "', computed outside the head: the head would "
+                            + "see more than the hidden state at its own position";
                 }
             }
             for (String out : node.getOutputList()) {

@@ -1,6 +1,5 @@
 package dev.fillmask.job;
 
-import dev.fillmask.job.cli.FillMaskCli;
 import dev.fillmask.job.kafka.DeadLetterEncoder;
 import dev.fillmask.job.local.AnswerCollector;
 import dev.fillmask.job.local.EmbeddedKafka;
@@ -26,9 +25,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import dev.fillmask.job.kafka.AnsweredRecord;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -132,7 +128,7 @@ class FillMaskJobITCase {
             answers.drain(awaited, Duration.ofSeconds(2));
             assertEquals(keys.size(), answers.records().size(), "exactly one answer per request");
 
-            List<String> expected = expectedAnswers(values);
+            List<String> expected = PredictReference.answers(model, values);
             FillMaskCodec codec = new FillMaskCodec();
             Set<String> errorKeys = new LinkedHashSet<>();
             for (int i = 0; i < keys.size(); i++) {
@@ -223,31 +219,6 @@ class FillMaskJobITCase {
         public void notifyCheckpointComplete(long checkpointId) {
             CHECKPOINTED.set(true);
         }
-    }
-
-    /** What {@code ./fill-mask predict} answers for the same values (a tombstone has no line: its error is known). */
-    private static List<String> expectedAnswers(List<byte[]> values) {
-        ByteArrayOutputStream lines = new ByteArrayOutputStream();
-        for (byte[] v : values) {
-            if (v != null) {
-                lines.writeBytes(v);
-                lines.write('\n');
-            }
-        }
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        int code = FillMaskCli.run(new String[] {"predict", "--model", model.toString(), "--threads", "1"},
-                new ByteArrayInputStream(lines.toByteArray()), new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
-        assertEquals(0, code);
-        List<String> predicted = List.of(out.toString(StandardCharsets.UTF_8).split("\n"));
-        String tombstone = new FillMaskCodec().writeAnswerAsString(FillMaskAnswer.error(
-                "the record has no value (a tombstone): expected a JSON fill-mask request"));
-        List<String> expected = new ArrayList<>(values.size());
-        int next = 0;
-        for (byte[] v : values) {
-            expected.add(v == null ? tombstone : predicted.get(next++));
-        }
-        return expected;
     }
 
     private static String header(ConsumerRecord<byte[], byte[]> record, String name) {

@@ -24,10 +24,18 @@ public final class KafkaRequests implements FillMaskRecords<KafkaRecord, Answere
         return codec;
     }
 
+    /** What a record without a value is told. */
+    static final String TOMBSTONE = "the record has no value (a tombstone): expected a JSON fill-mask request";
+
+    /** The error answer of a tombstone. */
+    public FillMaskAnswer answeredTombstone() {
+        return FillMaskAnswer.error(TOMBSTONE);
+    }
+
     @Override
     public DecodedRequest decode(KafkaRecord record) {
         if (record.value == null) {
-            return new DecodedRequest.Invalid("the record has no value (a tombstone): expected a JSON fill-mask request");
+            return new DecodedRequest.Invalid(TOMBSTONE);
         }
         return codec().readRequest(record.value);
     }

@@ -1,0 +1,46 @@
+package dev.fillmask.job;
+
+import dev.fillmask.job.cli.FillMaskCli;
+import dev.fillmask.job.kafka.KafkaRequests;
+import dev.fillmask.schemas.FillMaskCodec;
+import dev.fillmask.schemas.RequestLimits;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** The answers {@code ./fill-mask predict} gives: what the streaming job must answer for the same requests. */
+final class PredictReference {
+    private PredictReference() {}
+
+    /** One answer line per value; a tombstone (null) has no line to predict: its error is the job's. */
+    static List<String> answers(Path model, List<byte[]> values) {
+        ByteArrayOutputStream lines = new ByteArrayOutputStream();
+        for (byte[] v : values) {
+            if (v != null) {
+                lines.writeBytes(v);
+                lines.write('\n');
+            }
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int code = FillMaskCli.run(new String[] {"predict", "--model", model.toString(), "--threads", "1"},
+                new ByteArrayInputStream(lines.toByteArray()), new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        assertEquals(0, code, "predict failed");
+        List<String> predicted = List.of(out.toString(StandardCharsets.UTF_8).split("\n"));
+        String tombstone = new FillMaskCodec().writeAnswerAsString(
+                new KafkaRequests(RequestLimits.defaults()).answeredTombstone());
+        List<String> expected = new ArrayList<>(values.size());
+        int next = 0;
+        for (byte[] v : values) {
+            expected.add(v == null ? tombstone : predicted.get(next++));
+        }
+        return expected;
+    }
+}

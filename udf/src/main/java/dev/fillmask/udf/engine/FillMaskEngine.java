@@ -25,14 +25,16 @@ public final class FillMaskEngine implements AutoCloseable {
     private final MaskedLmTokenizer tokenizer;
     private final MaskedLmSession session;
     private final TargetResolver targets;
+    private final NativeThread nativeThread;
 
     private FillMaskEngine(ModelFolder folder, RequestLimits limits, MaskedLmTokenizer tokenizer,
-                           MaskedLmSession session) {
+                           MaskedLmSession session, NativeThread nativeThread) {
         this.folder = folder;
         this.limits = limits;
         this.tokenizer = tokenizer;
         this.session = session;
         this.targets = new TargetResolver(folder.vocabulary(), tokenizer);
+        this.nativeThread = nativeThread;
     }
 
     /**
@@ -45,11 +47,22 @@ public final class FillMaskEngine implements AutoCloseable {
 
     /** The same; {@code rewriteFullHead} false keeps a plain export's head at every position (for comparisons). */
     static FillMaskEngine open(Path modelFolder, EngineOptions options, boolean rewriteFullHead) {
+        NativeThread nativeThread = new NativeThread();
+        try {
+            return nativeThread.call(() -> openOn(nativeThread, modelFolder, options, rewriteFullHead));
+        } catch (RuntimeException | Error e) {
+            nativeThread.close();
+            throw e;
+        }
+    }
+
+    private static FillMaskEngine openOn(NativeThread nativeThread, Path modelFolder, EngineOptions options,
+                                         boolean rewriteFullHead) {
         ModelFolder folder = ModelFolder.open(modelFolder);
         MaskedLmTokenizer tokenizer = MaskedLmTokenizer.open(folder);
         try {
             MaskedLmSession session = MaskedLmSession.open(folder, options, folder.vocabulary().size(), rewriteFullHead);
-            return new FillMaskEngine(folder, options.limits(), tokenizer, session);
+            return new FillMaskEngine(folder, options.limits(), tokenizer, session, nativeThread);
         } catch (RuntimeException e) {
             tokenizer.close();
             throw e;
@@ -76,6 +89,10 @@ public final class FillMaskEngine implements AutoCloseable {
 
     /** Answers for {@code requests}, in the same order: each an answer or an error, never missing. */
     public List<FillMaskAnswer> predict(List<FillMaskRequest> requests) {
+        return nativeThread.call(() -> predictHere(requests));
+    }
+
+    private List<FillMaskAnswer> predictHere(List<FillMaskRequest> requests) {
         FillMaskAnswer[] answers = new FillMaskAnswer[requests.size()];
         List<Prepared> ready = new ArrayList<>(requests.size());
         for (int i = 0; i < requests.size(); i++) {
@@ -210,9 +227,16 @@ public final class FillMaskEngine implements AutoCloseable {
     @Override
     public void close() {
         try {
-            session.close();
+            nativeThread.call(() -> {
+                try {
+                    session.close();
+                } finally {
+                    tokenizer.close();
+                }
+                return null;
+            });
         } finally {
-            tokenizer.close();
+            nativeThread.close();
         }
     }
 }

@@ -189,9 +189,25 @@ public final class FillMaskEngine implements AutoCloseable {
         return java.util.stream.IntStream.range(0, ids.length).filter(i -> ids[i] == maskId).toArray();
     }
 
+    /**
+     * The mask rows' logits of every ready request, in order. The batch runs as one or more model runs of similar
+     * lengths ({@link PaddingPlanner}), so a long input does not make every short one carry its padding.
+     */
     private float[][][] runModel(List<Prepared> ready) {
+        int[] lengths = ready.stream().mapToInt(p -> p.input().ids().length).toArray();
+        float[][][] logits = new float[ready.size()][][];
         try {
-            return session.maskLogits(ready.stream().map(Prepared::input).toList(), folder.padTokenId());
+            for (int[] run : PaddingPlanner.plan(lengths)) {
+                List<ModelInput> inputs = new ArrayList<>(run.length);
+                for (int i : run) {
+                    inputs.add(ready.get(i).input());
+                }
+                float[][][] runLogits = session.maskLogits(inputs, folder.padTokenId());
+                for (int k = 0; k < run.length; k++) {
+                    logits[run[k]] = runLogits[k];
+                }
+            }
+            return logits;
         } catch (OrtException e) {
             // Not the input's fault (the inputs were checked): let the caller fail and retry the batch.
             throw new IllegalStateException("ONNX Runtime failed on a batch of " + ready.size() + ": " + e.getMessage(), e);

@@ -1,0 +1,229 @@
+package dev.fillmask.job;
+
+import dev.fillmask.job.cli.FillMaskCli;
+import dev.fillmask.job.cluster.ChildProcess;
+import dev.fillmask.job.cluster.FlinkProcesses;
+import dev.fillmask.job.cluster.KafkaProcess;
+import dev.fillmask.job.local.AnswerCollector;
+import dev.fillmask.job.local.RequestFeeder;
+import dev.fillmask.job.local.Topics;
+import dev.fillmask.udf.testing.SharedDefaultModel;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The cluster jar on a real standalone Flink session cluster, submitted as a user submits it: a JobManager and a
+ * TaskManager in JVM processes of their own (from Maven jars, stack.md trap 5), a Kafka broker process (KRaft) on
+ * 127.0.0.1, and {@code flink run -d fill-mask-flink-job.jar --bootstrap-servers ... --model ...}. Every request gets
+ * exactly one answer (read_committed), equal to {@code ./fill-mask predict}'s. Then the job is cancelled and submitted
+ * again to the same TaskManager, which must still answer: the native libraries (ONNX Runtime, tokenizers) are loaded
+ * once per TaskManager from the cluster's lib/, with {@code classloader.parent-first-patterns.additional:
+ * ai.djl.;ai.onnxruntime.} (trap 4), as deploy/README.md tells users to set up their clusters.
+ *
+ * <p>Logs: {@code job/target/standalone-cluster-it/} (Flink's under flink/log, the broker's under kafka/logs).
+ */
+class StandaloneClusterITCase {
+    private static final Path HOME = Path.of("target", "standalone-cluster-it").toAbsolutePath();
+    private static final String INPUT = "cluster-requests";
+    private static final String OUTPUT = "cluster-answers";
+    private static final String DEAD_LETTERS = "cluster-dead-letters";
+    private static final Duration ANSWER_TIMEOUT = Duration.ofMinutes(3);
+
+    private static Path model;
+    private static Path jobJar;
+    private static KafkaProcess kafka;
+    private static FlinkProcesses flink;
+
+    @BeforeAll
+    static void startCluster() throws IOException {
+        jobJar = pathProperty("fillmask.cluster.jobJar", "target/fill-mask-flink-job.jar");
+        Path flinkLib = pathProperty("fillmask.cluster.flinkLib", "target/cluster-flink-lib");
+        Path nativeLib = pathProperty("fillmask.cluster.nativeLib", "target/cluster-native-lib");
+        Path kafkaLib = pathProperty("fillmask.cluster.kafkaLib", "target/cluster-kafka-lib");
+        assertTrue(Files.isRegularFile(jobJar), "no cluster jar " + jobJar + ": run `mvn verify` (package first)");
+        model = SharedDefaultModel.path();
+        deleteRecursively(HOME);
+        try {
+            kafka = KafkaProcess.start(HOME.resolve("kafka"), kafkaLib);
+            flink = FlinkProcesses.start(HOME.resolve("flink"), List.of(flinkLib, nativeLib), Map.of(
+                    // the jars of nativeLib are in the cluster's lib/: load their classes there, once per JVM
+                    "classloader.parent-first-patterns.additional", "ai.djl.;ai.onnxruntime.",
+                    // a job that cannot run fails soon, with its exception, instead of restarting for ever
+                    "restart-strategy.type", "fixed-delay",
+                    "restart-strategy.fixed-delay.attempts", "2",
+                    "restart-strategy.fixed-delay.delay", "1 s"));
+            kafka.awaitReady();
+            Topics.ensure(kafka.bootstrapServers(), new Properties(), List.of(INPUT, OUTPUT, DEAD_LETTERS), 2);
+            flink.awaitReady(1);
+        } catch (RuntimeException | Error e) {
+            stopCluster();
+            throw e;
+        }
+    }
+
+    @AfterAll
+    static void stopCluster() {
+        try {
+            if (flink != null) {
+                flink.close();
+            }
+        } finally {
+            if (kafka != null) {
+                kafka.close();
+            }
+        }
+    }
+
+    @Test
+    void answersEveryRequestAndAgainAfterASecondSubmissionToTheSameTaskManager() throws Exception {
+        List<byte[]> first = requests(0, 48);
+        List<byte[]> second = requests(48, 16);
+        // what predict answers, computed while the cluster works
+        CompletableFuture<List<String>> expected = CompletableFuture.supplyAsync(() -> predict(concat(first, second)));
+        ChildProcess taskManager = flink.taskManagers().get(0);
+
+        String job1 = flink.submit(jobJar, jobArguments());
+        flink.awaitJobRunning(job1, Duration.ofMinutes(2));
+        List<String> firstAnswers = answers(job1, keys("first", first.size()), first);
+
+        flink.cancel(job1, Duration.ofMinutes(1));
+        assertTrue(taskManager.isAlive(), "the TaskManager outlives the job");
+
+        // the same TaskManager JVM, a new user class loader: trap 4
+        String job2 = flink.submit(jobJar, jobArguments());
+        flink.awaitJobRunning(job2, Duration.ofMinutes(2));
+        List<String> secondAnswers = answers(job2, keys("second", second.size()), second);
+        assertEquals(List.of(taskManager), flink.taskManagers(), "both jobs ran on the one TaskManager");
+
+        List<String> all = concat(firstAnswers, secondAnswers);
+        List<String> want = expected.get();
+        for (int i = 0; i < all.size(); i++) {
+            assertEquals(want.get(i), all.get(i), "request " + i + ": " + new String(concat(first, second).get(i),
+                    StandardCharsets.UTF_8));
+        }
+        flink.cancel(job2, Duration.ofMinutes(1));
+    }
+
+    private static List<String> jobArguments() {
+        return List.of(
+                "--bootstrap-servers", kafka.bootstrapServers(),
+                "--input-topic", INPUT,
+                "--output-topic", OUTPUT,
+                "--dead-letter-topic", DEAD_LETTERS,
+                "--group-id", "cluster-it",
+                "--transactional-id-prefix", "cluster-it",
+                "--model", model.toString(),
+                "--parallelism", "2",
+                "--threads", "1",
+                "--batch-size", "8",
+                "--checkpoint-interval", "1s");
+    }
+
+    /** Feeds {@code values} under {@code keys}; returns the answers in the same order, each read exactly once. */
+    private static List<String> answers(String jobId, List<String> keys, List<byte[]> values) {
+        try (AnswerCollector collector = new AnswerCollector(kafka.bootstrapServers(), new Properties(), OUTPUT)) {
+            RequestFeeder.send(kafka.bootstrapServers(), new Properties(), INPUT, keys, values);
+            Set<String> awaited = new LinkedHashSet<>(keys);
+            boolean complete = collector.awaitKeys(awaited, ANSWER_TIMEOUT,
+                    () -> !flink.jobState(jobId).equals("RUNNING"), n -> {});
+            assertTrue(complete, () -> "job " + jobId + " (" + flink.jobState(jobId) + ") answered "
+                    + collector.answersByKey().size() + " of " + keys.size()
+                    + flink.failureOf(jobId).map(f -> "\n" + f).orElse("") + flink.logTails());
+            collector.drain(awaited, Duration.ofSeconds(3));
+            assertEquals(keys.size(), collector.records().size(), "exactly one answer per request");
+            return keys.stream().map(collector.answersByKey()::get).toList();
+        }
+    }
+
+    /** {@code count} requests: masks in varied sentences, top_k and targets, and two that get an error answer. */
+    private static List<byte[]> requests(int from, int count) {
+        String[] subjects = {"the man", "the woman", "my friend", "the doctor", "a child", "the old king",
+                "our teacher", "his sister"};
+        String[] endings = {"worked as a [MASK].", "went to the [MASK] yesterday.", "bought a new [MASK].",
+                "is the [MASK] of the family.", "likes to eat [MASK] for breakfast.", "lives in [MASK]."};
+        List<byte[]> values = new ArrayList<>(count);
+        for (int i = from; i < from + count; i++) {
+            String json;
+            if (i % 23 == 7) {
+                json = "{\"inputs\": \"This sentence has no mask.\"}";
+            } else if (i % 23 == 19) {
+                json = "not json at all";
+            } else if (i % 11 == 3) {
+                json = "{\"inputs\": \"Paris is the [MASK] of France.\", \"parameters\": {\"targets\": [\"capital\", \"heart\"]}}";
+            } else {
+                String text = subjects[i % subjects.length] + " " + endings[(i / subjects.length) % endings.length];
+                json = "{\"inputs\": \"" + text + "\", \"parameters\": {\"top_k\": " + (1 + i % 4) + "}}";
+            }
+            values.add(json.getBytes(StandardCharsets.UTF_8));
+        }
+        return values;
+    }
+
+    /** The answers of {@code ./fill-mask predict} for the same request lines. */
+    private static List<String> predict(List<byte[]> values) {
+        ByteArrayOutputStream lines = new ByteArrayOutputStream();
+        for (byte[] value : values) {
+            lines.writeBytes(value);
+            lines.write('\n');
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int code = FillMaskCli.run(new String[] {"predict", "--model", model.toString(), "--threads", "1"},
+                new ByteArrayInputStream(lines.toByteArray()), new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        assertEquals(0, code, "predict failed");
+        List<String> answers = out.toString(StandardCharsets.UTF_8).lines().toList();
+        assertEquals(values.size(), answers.size(), "one predict line per request");
+        return answers;
+    }
+
+    private static List<String> keys(String run, int n) {
+        List<String> keys = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            keys.add(run + "-" + i);
+        }
+        return keys;
+    }
+
+    private static <T> List<T> concat(List<T> a, List<T> b) {
+        List<T> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
+    }
+
+    private static Path pathProperty(String name, String fallback) {
+        return Path.of(System.getProperty(name, fallback)).toAbsolutePath();
+    }
+
+    private static void deleteRecursively(Path dir) throws IOException {
+        if (Files.exists(dir)) {
+            try (Stream<Path> files = Files.walk(dir)) {
+                for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,339 @@
+package dev.fillmask.job;
+
+import dev.fillmask.job.cli.JobArguments;
+import dev.fillmask.udf.importer.DefaultModel;
+
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.runtime.util.EnvironmentInformation;
+import org.apache.kafka.common.utils.AppInfoParser;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.yaml.snakeyaml.Yaml;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Keeps the deployment files in step with the code: docker-compose.yml, deploy/Dockerfile and the Flink Kubernetes
+ * Operator manifests in deploy/kubernetes use the images of the pinned Flink and Kafka versions, the job's topic names
+ * and options as {@link FillMaskOptions} defines them (every job argument must parse), the model folder where the
+ * importer puts it, the class-loading setting for the native libraries (stack.md trap 4), and have the fields the
+ * operator requires. (YAML read with SnakeYAML, which resolves the compose file's anchors.)
+ */
+class DeploymentFilesTest {
+    private static final String PARENT_FIRST = "classloader.parent-first-patterns.additional";
+    private static final String JOB_JAR = "fill-mask-flink-job.jar";
+    private static final String FLINK_IMAGE = "flink:" + EnvironmentInformation.getVersion() + "-scala_2.12-java17";
+
+    private static Path root;
+
+    @BeforeAll
+    static void findRepository() {
+        Path here = Path.of("").toAbsolutePath();
+        root = Files.exists(here.resolve("docker-compose.yml")) ? here : here.getParent();
+        assertTrue(Files.exists(root.resolve("docker-compose.yml")), "no docker-compose.yml in " + root);
+    }
+
+    // ---------------------------------------------------------------- docker-compose.yml
+
+    @Test
+    void composeRunsThePinnedImages() {
+        Map<String, Object> services = composeServices();
+        for (String name : List.of("kafka", "create-topics", "build", "jobmanager", "taskmanager")) {
+            assertTrue(services.containsKey(name), "service " + name);
+        }
+        String kafkaImage = "apache/kafka:" + AppInfoParser.getVersion();
+        assertEquals(kafkaImage, map(services, "kafka").get("image"));
+        assertEquals(kafkaImage, map(services, "create-topics").get("image"));
+        assertEquals(FLINK_IMAGE, map(services, "jobmanager").get("image"));
+        assertEquals(FLINK_IMAGE, map(services, "taskmanager").get("image"));
+    }
+
+    @Test
+    void composeCreatesTheJobsDefaultTopics() {
+        String command = String.join(" ", strings(map(composeServices(), "create-topics").get("command")));
+        for (ConfigOption<String> topic : topicOptions()) {
+            assertTrue(command.contains(topic.defaultValue()), "create-topics makes " + topic.defaultValue());
+        }
+    }
+
+    @Test
+    void composeJobArgumentsAreValidOptionsWithTheDefaultTopicsAndTheImportedModel() {
+        Map<String, Object> services = composeServices();
+        List<String> command = strings(map(services, "jobmanager").get("command"));
+        assertEquals("standalone-job", command.get(0), "application mode");
+        assertEquals(List.of("--job-classname", FillMaskJob.class.getName()), command.subList(1, 3));
+        Configuration options = JobArguments.parse(command.subList(3, command.size()).toArray(String[]::new));
+        for (ConfigOption<String> topic : topicOptions()) {
+            assertEquals(topic.defaultValue(), options.get(topic), "--" + FillMaskOptions.flagName(topic));
+        }
+
+        // the broker's listener for the other containers
+        Map<String, String> kafkaEnv = stringMap(map(services, "kafka").get("environment"));
+        assertTrue(kafkaEnv.get("KAFKA_ADVERTISED_LISTENERS").contains("PLAINTEXT://" + options.get(FillMaskOptions.BOOTSTRAP_SERVERS)),
+                "--bootstrap-servers is the broker's PLAINTEXT listener");
+        assertTrue(kafkaEnv.containsKey("KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR"), "one broker: trap 3");
+
+        // the model: where the build service's importer puts it, mounted into both Flink services
+        String home = stringMap(map(services, "build").get("environment")).get("FILL_MASK_HOME");
+        String model = options.get(FillMaskOptions.MODEL);
+        assertEquals(home + "/models/" + DefaultModel.NAME, model);
+        String volume = volumeAt(map(services, "build"), home);
+        assertEquals(volume, volumeAt(map(services, "jobmanager"), home));
+        assertEquals(volume, volumeAt(map(services, "taskmanager"), home));
+        assertTrue(String.join(" ", strings(map(services, "build").get("command"))).contains("./fill-mask model"),
+                "the project's own importer");
+    }
+
+    @Test
+    void composeFlinkServicesLoadTheNativeJarsOnceAndReportToPrometheus() {
+        for (String name : List.of("jobmanager", "taskmanager")) {
+            Map<String, Object> service = map(composeServices(), name);
+            Map<String, String> config = flinkProperties(stringMap(service.get("environment")).get("FLINK_PROPERTIES"));
+            assertParentFirstNativePackages(config.get(PARENT_FIRST), name);
+            assertEquals("org.apache.flink.metrics.prometheus.PrometheusReporterFactory",
+                    config.get("metrics.reporter.prom.factory.class"), name);
+            assertNotNull(config.get("metrics.reporter.prom.port"), name);
+            assertFalse(config.containsKey("env.java.opts.all"), name + ": would drop the image's --add-opens");
+            String entrypoint = String.join(" ", strings(service.get("entrypoint")));
+            assertTrue(entrypoint.contains("/opt/flink/lib/") && entrypoint.contains("/opt/flink/usrlib/"),
+                    name + " links the native jars into lib/ and the job jar into usrlib/");
+        }
+        String build = String.join(" ", strings(map(composeServices(), "build").get("command")));
+        assertTrue(build.contains("job/target/" + JOB_JAR) && build.contains("job/target/cluster-native-lib/"), build);
+    }
+
+    // ---------------------------------------------------------------- deploy/Dockerfile
+
+    @Test
+    void dockerfileBuildsOnTheSameFlinkImageAndPlacesTheJars() throws IOException {
+        String dockerfile = Files.readString(root.resolve("deploy/Dockerfile"), StandardCharsets.UTF_8);
+        assertTrue(dockerfile.contains("ARG FLINK_IMAGE=" + FLINK_IMAGE + "\n"), "the pinned Flink image");
+        assertTrue(dockerfile.contains("cluster-native-lib/ /opt/flink/lib/"), "native-carrying jars in lib/");
+        assertTrue(dockerfile.contains("/opt/flink/usrlib/" + JOB_JAR), "the job jar in usrlib/");
+        assertTrue(dockerfile.contains("AS gpu") && dockerfile.contains("-Pgpu"), "a GPU target built with -Pgpu");
+        assertTrue(dockerfile.contains("AS model-importer"), "the init container's image");
+    }
+
+    // ---------------------------------------------------------------- deploy/kubernetes
+
+    @Test
+    void flinkDeploymentsHaveWhatTheOperatorRequires() {
+        List<Map<String, Object>> deployments = flinkDeployments();
+        assertEquals(2, deployments.size(), "a CPU and a GPU FlinkDeployment");
+        String flinkVersion = "v" + EnvironmentInformation.getVersion().replaceAll("^(\\d+)\\.(\\d+).*", "$1_$2");
+        for (Map<String, Object> deployment : deployments) {
+            String name = (String) map(deployment, "metadata").get("name");
+            assertEquals("flink.apache.org/v1beta1", deployment.get("apiVersion"), name);
+            Map<String, Object> spec = map(deployment, "spec");
+            assertTrue(spec.get("image") instanceof String s && s.startsWith("fill-mask-flink:"), name + " image");
+            assertEquals(flinkVersion, spec.get("flinkVersion"), name + " flinkVersion (operator enum)");
+            assertInstanceOf(String.class, spec.get("serviceAccount"), name);
+            for (String manager : List.of("jobManager", "taskManager")) {
+                Map<String, Object> resource = map(map(spec, manager), "resource");
+                assertTrue(resource.get("memory") instanceof String, name + " " + manager + " memory");
+                assertTrue(resource.get("cpu") instanceof Number, name + " " + manager + " cpu");
+            }
+            // the CRD types flinkConfiguration as map<string, string>: a bare number or boolean is rejected
+            Map<String, Object> config = map(spec, "flinkConfiguration");
+            config.forEach((key, value) -> assertInstanceOf(String.class, value, name + " " + key + " must be quoted"));
+            assertParentFirstNativePackages((String) config.get(PARENT_FIRST), name);
+            assertTrue(Integer.parseInt((String) config.get("taskmanager.numberOfTaskSlots")) > 0, name);
+
+            Map<String, Object> job = map(spec, "job");
+            assertEquals("local:///opt/flink/usrlib/" + JOB_JAR, job.get("jarURI"), name);
+            assertEquals(FillMaskJob.class.getName(), job.get("entryClass"), name);
+            assertTrue(job.get("parallelism") instanceof Integer p && p > 0, name + " parallelism");
+            assertTrue(Set.of("stateless", "savepoint", "last-state").contains(job.get("upgradeMode")), name);
+            assertEquals("running", job.get("state"), name);
+            if ("last-state".equals(job.get("upgradeMode"))) {
+                assertEquals("kubernetes", config.get("high-availability.type"), name + ": last-state needs HA");
+                assertNotNull(config.get("high-availability.storageDir"), name);
+            }
+            list(job.get("args")).forEach(a -> assertInstanceOf(String.class, a, name + " args must be quoted: " + a));
+            List<String> args = strings(job.get("args"));
+            Configuration options = JobArguments.parse(args.toArray(String[]::new));
+            assertFalse(options.contains(FillMaskOptions.PARALLELISM), name + ": parallelism is spec.job.parallelism");
+            for (ConfigOption<String> topic : topicOptions()) {
+                assertEquals(topic.defaultValue(), options.get(topic), name + " --" + FillMaskOptions.flagName(topic));
+            }
+            String model = options.get(FillMaskOptions.MODEL);
+            assertNotNull(model, name + " --model");
+            String mount = mainContainerMountFor(spec, model);
+            assertEquals(mount + "/models/" + DefaultModel.NAME, model, name + ": the importer's folder in the volume");
+            assertImportsTheModelInto(spec, mount, name);
+        }
+    }
+
+    @Test
+    void gpuDeploymentAsksForGpusThroughFlinksExternalResources() {
+        Map<String, Object> gpu = flinkDeployments().stream()
+                .filter(d -> ((String) map(d, "metadata").get("name")).contains("gpu")).findFirst().orElseThrow();
+        Map<String, Object> spec = map(gpu, "spec");
+        Map<String, Object> config = map(spec, "flinkConfiguration");
+        assertTrue(List.of(((String) config.get("external-resources")).split(";")).contains("gpu"));
+        assertEquals("org.apache.flink.externalresource.gpu.GPUDriverFactory",
+                config.get("external-resource.gpu.driver-factory.class"));
+        assertTrue(Integer.parseInt((String) config.get("external-resource.gpu.amount")) >= 1);
+        assertEquals("nvidia.com/gpu", config.get("external-resource.gpu.kubernetes.config-key"));
+        assertTrue(((String) config.get("external-resource.gpu.param.discovery-script.path"))
+                .endsWith("nvidia-gpu-discovery.sh"));
+        Configuration options = JobArguments.parse(strings(map(spec, "job").get("args")).toArray(String[]::new));
+        assertEquals("cuda", options.get(FillMaskOptions.PROVIDER));
+        assertEquals(-1, options.get(FillMaskOptions.DEVICE_ID), "the GPU Flink assigned");
+        assertTrue(((String) spec.get("image")).endsWith("-gpu"), "the GPU image");
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private static void assertParentFirstNativePackages(String patterns, String where) {
+        assertNotNull(patterns, where + ": " + PARENT_FIRST);
+        List<String> list = List.of(patterns.split(";"));
+        assertTrue(list.contains("ai.djl.") && list.contains("ai.onnxruntime."), where + ": " + patterns);
+    }
+
+    /** The mountPath of the main container's volume that holds {@code path}. */
+    private static String mainContainerMountFor(Map<String, Object> spec, String path) {
+        List<Object> containers = list(map(map(spec, "podTemplate"), "spec").get("containers"));
+        for (Object c : containers) {
+            Map<String, Object> container = asMap(c);
+            if ("flink-main-container".equals(container.get("name"))) {
+                for (Object m : list(container.get("volumeMounts"))) {
+                    String mountPath = (String) asMap(m).get("mountPath");
+                    if (path.startsWith(mountPath + "/")) {
+                        return mountPath;
+                    }
+                }
+            }
+        }
+        throw new AssertionError("no volume of flink-main-container holds " + path);
+    }
+
+    private static void assertImportsTheModelInto(Map<String, Object> spec, String mountPath, String name) {
+        List<Object> inits = list(map(map(map(spec, "jobManager"), "podTemplate"), "spec").get("initContainers"));
+        for (Object i : inits) {
+            Map<String, Object> init = asMap(i);
+            Map<String, String> env = new LinkedHashMap<>();
+            for (Object e : list(init.get("env"))) {
+                env.put((String) asMap(e).get("name"), String.valueOf(asMap(e).get("value")));
+            }
+            if (strings(init.get("command")).equals(List.of("./fill-mask", "model"))
+                    && mountPath.equals(env.get("FILL_MASK_HOME"))) {
+                return;
+            }
+        }
+        throw new AssertionError(name + ": no init container runs `./fill-mask model` with FILL_MASK_HOME=" + mountPath);
+    }
+
+    /** The named volume (or host folder) that {@code service} mounts at {@code path}. */
+    private static String volumeAt(Map<String, Object> service, String path) {
+        for (String volume : strings(service.get("volumes"))) {
+            String[] parts = volume.split(":");
+            if (parts.length >= 2 && parts[1].equals(path)) {
+                return parts[0];
+            }
+        }
+        throw new AssertionError("nothing mounted at " + path + " in " + service.get("volumes"));
+    }
+
+    /** FLINK_PROPERTIES: one {@code key: value} a line. */
+    private static Map<String, String> flinkProperties(String text) {
+        Map<String, String> config = new LinkedHashMap<>();
+        for (String line : text.split("\n")) {
+            int colon = line.indexOf(':');
+            if (!line.isBlank() && colon > 0) {
+                config.put(line.substring(0, colon).trim(), line.substring(colon + 1).trim());
+            }
+        }
+        return config;
+    }
+
+    private static List<ConfigOption<String>> topicOptions() {
+        return List.of(FillMaskOptions.INPUT_TOPIC, FillMaskOptions.OUTPUT_TOPIC, FillMaskOptions.DEAD_LETTER_TOPIC);
+    }
+
+    private static Map<String, Object> composeServices() {
+        return map(asMap(load(root.resolve("docker-compose.yml")).get(0)), "services");
+    }
+
+    private static List<Map<String, Object>> flinkDeployments() {
+        List<Map<String, Object>> deployments = new ArrayList<>();
+        try (Stream<Path> files = Files.list(root.resolve("deploy/kubernetes"))) {
+            for (Path file : files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList()) {
+                for (Object doc : load(file)) {
+                    if (doc != null && "FlinkDeployment".equals(asMap(doc).get("kind"))) {
+                        deployments.add(asMap(doc));
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new AssertionError("cannot list deploy/kubernetes", e);
+        }
+        return deployments;
+    }
+
+    private static List<Object> load(Path file) {
+        try {
+            List<Object> docs = new ArrayList<>();
+            new Yaml().loadAll(Files.readString(file, StandardCharsets.UTF_8)).forEach(docs::add);
+            return docs;
+        } catch (IOException e) {
+            throw new AssertionError("cannot read " + file, e);
+        }
+    }
+
+    private static Map<String, Object> map(Map<String, Object> parent, String key) {
+        Object value = parent.get(key);
+        assertNotNull(value, "missing " + key);
+        return asMap(value);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> asMap(Object value) {
+        assertInstanceOf(Map.class, value);
+        return (Map<String, Object>) value;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Object> list(Object value) {
+        assertInstanceOf(List.class, value);
+        return (List<Object>) value;
+    }
+
+    /** A YAML list of scalars, or one string (a shell command), as strings. */
+    private static List<String> strings(Object value) {
+        if (value instanceof String s) {
+            return List.of(s);
+        }
+        return list(value).stream().map(String::valueOf).toList();
+    }
+
+    /** A compose environment, as a map or as a list of NAME=value. */
+    private static Map<String, String> stringMap(Object value) {
+        Map<String, String> result = new LinkedHashMap<>();
+        if (value instanceof List<?> entries) {
+            for (Object entry : entries) {
+                String[] kv = String.valueOf(entry).split("=", 2);
+                result.put(kv[0], kv.length > 1 ? kv[1] : "");
+            }
+        } else {
+            asMap(value).forEach((k, v) -> result.put(k, String.valueOf(v)));
+        }
+        return result;
+    }
+}

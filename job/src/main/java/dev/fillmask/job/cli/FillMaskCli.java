@@ -16,6 +16,7 @@ public final class FillMaskCli {
               model     import the default model if needed and print its folder
               predict   answer JSONL fill-mask requests from stdin on stdout, one line each
               run       the streaming job on a local Flink cluster, with an embedded or existing Kafka broker
+              bench     throughput of the raw ONNX Runtime session, the engine and the streaming job
 
             ./fill-mask COMMAND --help tells more.""";
 
@@ -37,6 +38,7 @@ public final class FillMaskCli {
                 case "model" -> ModelCommand.run(rest, out, err);
                 case "predict" -> PredictCommand.run(rest, in, out, err);
                 case "run" -> RunCommand.run(rest, in, out, err);
+                case "bench" -> BenchCommand.run(rest, out, err);
                 default -> {
                     err.println("fill-mask: unknown command '" + args[0] + "'\n");
                     err.println(USAGE);

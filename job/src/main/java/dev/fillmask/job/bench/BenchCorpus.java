@@ -1,0 +1,61 @@
+package dev.fillmask.job.bench;
+
+import dev.fillmask.schemas.DecodedRequest;
+import dev.fillmask.schemas.FillMaskCodec;
+import dev.fillmask.schemas.FillMaskRequest;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.ToIntFunction;
+
+/**
+ * The benchmark's fixed corpus: real sentences of 5–60 words with one or two masks (shipped in
+ * {@code bench/corpus.jsonl}), and a long set made from them: each sentence after enough of the others (masks
+ * filled in) to reach about 128 tokens.
+ */
+final class BenchCorpus {
+    static final String RESOURCE = "/bench/corpus.jsonl";
+    static final int LONG_TOKENS = 128;
+
+    private BenchCorpus() {}
+
+    /** The corpus's requests. */
+    static List<FillMaskRequest> shortSet() {
+        FillMaskCodec codec = new FillMaskCodec();
+        List<FillMaskRequest> requests = new ArrayList<>();
+        try (InputStream in = BenchCorpus.class.getResourceAsStream(RESOURCE)) {
+            if (in == null) {
+                throw new IllegalStateException("the benchmark corpus " + RESOURCE + " is not on the class path");
+            }
+            BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+            for (String line = reader.readLine(); line != null; line = reader.readLine()) {
+                if (!line.isBlank() && codec.readRequest(line) instanceof DecodedRequest.Valid valid) {
+                    requests.add(valid.request());
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return requests;
+    }
+
+    /** One long request per short one: other sentences before it until {@code tokens} (with specials) is reached. */
+    static List<FillMaskRequest> longSet(List<FillMaskRequest> shortSet, String maskToken, ToIntFunction<String> tokens) {
+        List<String> fillers = shortSet.stream().map(r -> r.inputs().replace(maskToken, "thing")).toList();
+        List<FillMaskRequest> result = new ArrayList<>(shortSet.size());
+        for (int i = 0; i < shortSet.size(); i++) {
+            String text = shortSet.get(i).inputs();
+            for (int k = 1; tokens.applyAsInt(text) < LONG_TOKENS - 12 && k < fillers.size(); k++) {
+                text = fillers.get((i + k) % fillers.size()) + " " + text;
+            }
+            result.add(new FillMaskRequest(text, shortSet.get(i).topK(), shortSet.get(i).targets()));
+        }
+        return result;
+    }
+}

@@ -1,0 +1,140 @@
+package dev.fillmask.job.bench;
+
+import dev.fillmask.schemas.FillMaskCodec;
+import dev.fillmask.schemas.FillMaskRequest;
+import dev.fillmask.udf.engine.EngineOptions;
+import dev.fillmask.udf.engine.FillMaskEngine;
+import dev.fillmask.udf.engine.RawSessionBenchmark;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * {@code ./fill-mask bench}: the raw ONNX Runtime session (the ceiling), the engine, and the streaming job end to end,
+ * on the same corpus in the same run, as one table with each one's ratio to the ceiling.
+ */
+public final class Benchmark {
+    private final Path model;
+    private final int threads;
+    private final int rounds;
+    private final PrintStream out;
+    private final PrintStream progress;
+    private final List<String[]> rows = new ArrayList<>();
+
+    public Benchmark(Path model, int threads, int rounds, PrintStream out, PrintStream progress) {
+        this.model = model;
+        this.threads = threads;
+        this.rounds = rounds;
+        this.out = out;
+        this.progress = progress;
+    }
+
+    public void run(boolean withStream) throws Exception {
+        EngineOptions options = EngineOptions.defaults().withIntraOpThreads(threads);
+        List<FillMaskRequest> shortSet = BenchCorpus.shortSet();
+        List<FillMaskRequest> longSet;
+        double raw1;
+        double raw16;
+        double rawLong;
+        try (RawSessionBenchmark raw = RawSessionBenchmark.open(model, options)) {
+            longSet = BenchCorpus.longSet(shortSet, maskToken(), text -> raw.tokenize(List.of(text)).get(0).length);
+            List<long[]> shortIds = raw.tokenize(shortSet.stream().map(FillMaskRequest::inputs).toList());
+            List<long[]> longIds = raw.tokenize(longSet.stream().map(FillMaskRequest::inputs).toList());
+            progress.printf(Locale.ROOT, "bench: corpus %d sentences (%.1f tokens on average), long set %.1f tokens%n",
+                    shortIds.size(), average(shortIds), average(longIds));
+            raw1 = rawRow(raw, shortIds, 1, "short", Math.max(1, rounds / 3));
+            rawRow(raw, shortIds, 4, "short", rounds);
+            raw16 = rawRow(raw, shortIds, 16, "short", rounds);
+            rawLong = rawRow(raw, longIds, 4, "long", Math.max(1, rounds / 3));
+        }
+        double engine1;
+        double engine16;
+        try (FillMaskEngine engine = FillMaskEngine.open(model, options)) {
+            engine1 = engineRow(engine, shortSet, 1, "short", Math.max(1, rounds / 3), raw1);
+            engine16 = engineRow(engine, shortSet, 16, "short", rounds, raw16);
+            engineRow(engine, longSet, 4, "long", Math.max(1, rounds / 3), rawLong);
+        }
+        double stream = Double.NaN;
+        if (withStream) {
+            stream = streamRows(shortSet, raw16);
+        }
+        printTable();
+        out.printf(Locale.ROOT, "summary: engine/raw %.2f, e2e/engine %.2f, e2e/raw %.2f, engine %.1f req/s (batch 16; "
+                        + "batch 1: %.1f), e2e %.1f req/s%n", engine16 / raw16, stream / engine16, stream / raw16,
+                engine16, engine1, stream);
+    }
+
+    private double rawRow(RawSessionBenchmark raw, List<long[]> ids, int batch, String set, int r) {
+        progress.printf(Locale.ROOT, "bench: raw session, batch %d, %s set...%n", batch, set);
+        RawSessionBenchmark.Figures f = raw.measure(ids, batch, r);
+        rows.add(new String[] {"raw ONNX Runtime session", set, Integer.toString(batch), fmt(f.sequencesPerSecond()),
+                fmt(f.paddedTokensPerSecond()), "1.00", ""});
+        return f.sequencesPerSecond();
+    }
+
+    private double engineRow(FillMaskEngine engine, List<FillMaskRequest> requests, int batch, String set, int r,
+                             double rawRate) {
+        progress.printf(Locale.ROOT, "bench: engine, batch %d, %s set...%n", batch, set);
+        predictAll(engine, requests, batch);
+        long start = System.nanoTime();
+        for (int i = 0; i < r; i++) {
+            predictAll(engine, requests, batch);
+        }
+        double rate = requests.size() * (double) r / ((System.nanoTime() - start) / 1e9);
+        rows.add(new String[] {"engine (predict path)", set, Integer.toString(batch), fmt(rate), "",
+                String.format(Locale.ROOT, "%.2f", rate / rawRate), ""});
+        return rate;
+    }
+
+    private static void predictAll(FillMaskEngine engine, List<FillMaskRequest> requests, int batch) {
+        for (int from = 0; from < requests.size(); from += batch) {
+            engine.predict(requests.subList(from, Math.min(requests.size(), from + batch)));
+        }
+    }
+
+    private double streamRows(List<FillMaskRequest> shortSet, double rawRate) throws Exception {
+        FillMaskCodec codec = new FillMaskCodec();
+        List<byte[]> values = shortSet.stream().map(codec::writeRequest).toList();
+        progress.println("bench: streaming job (embedded broker, local Flink, exactly-once), batch 16...");
+        try (StreamBenchmark stream = new StreamBenchmark(model, 16)) {
+            stream.throughput(values.subList(0, Math.min(32, values.size())));
+            List<byte[]> backlog = new ArrayList<>();
+            for (int i = 0; i < Math.max(2, rounds); i++) {
+                backlog.addAll(values);
+            }
+            StreamBenchmark.Throughput t = stream.throughput(backlog);
+            progress.printf(Locale.ROOT, "bench: streaming job, %d requests at half that rate for latency...%n",
+                    values.size());
+            StreamBenchmark.Latency l = stream.latency(values, t.perSecond() / 2);
+            rows.add(new String[] {"streaming job end to end", "short", "16", fmt(t.perSecond()), "",
+                    String.format(Locale.ROOT, "%.2f", t.perSecond() / rawRate),
+                    String.format(Locale.ROOT, "p50 %.0f / p95 %.0f / p99 %.0f ms at %.1f req/s", l.p50Millis(),
+                            l.p95Millis(), l.p99Millis(), t.perSecond() / 2)});
+            return t.perSecond();
+        }
+    }
+
+    private void printTable() {
+        String[] head = {"what", "set", "batch", "req/s", "padded tokens/s", "ratio to raw", "latency (produce -> answer)"};
+        out.println("| " + String.join(" | ", head) + " |");
+        out.println("|---|---|---|---|---|---|---|");
+        for (String[] row : rows) {
+            out.println("| " + String.join(" | ", row) + " |");
+        }
+    }
+
+    private String maskToken() {
+        return dev.fillmask.udf.model.ModelFolder.open(model).maskToken();
+    }
+
+    private static double average(List<long[]> ids) {
+        return ids.stream().mapToInt(a -> a.length).average().orElse(0);
+    }
+
+    private static String fmt(double v) {
+        return String.format(Locale.ROOT, "%.1f", v);
+    }
+}

@@ -1,0 +1,36 @@
+package dev.fillmask.job.cli;
+
+import dev.fillmask.job.bench.Benchmark;
+import dev.fillmask.udf.importer.DefaultModel;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.List;
+
+/** {@code ./fill-mask bench}: throughput of the raw session, the engine and the streaming job, in one table. */
+final class BenchCommand {
+    static final String SUMMARY = """
+            Measures, on the shipped corpus (job/src/main/resources/bench/corpus.jsonl) and in one run: the raw ONNX
+            Runtime session on pre-tokenized batches (the ceiling), the engine (the predict path), and the streaming
+            job end to end (embedded broker + local Flink, exactly-once). Prints a Markdown table and a summary line.
+            A benchmark, not a test: run it on a quiet machine.""";
+
+    private static final List<CommandLine.Option> OPTIONS = List.of(
+            new CommandLine.Option("model", "DIR", "model folder", "the default model"),
+            new CommandLine.Option("threads", "N", "ONNX Runtime intra-op threads; 0 = all cores", "0"),
+            new CommandLine.Option("rounds", "N", "passes over the corpus per measurement", "3"),
+            new CommandLine.Option("no-stream", null, "leave out the streaming job", null));
+
+    private BenchCommand() {}
+
+    static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
+        CommandLine cli = new CommandLine("bench", SUMMARY, OPTIONS).parse(args);
+        if (cli.helpAsked()) {
+            cli.printHelp(out);
+            return 0;
+        }
+        Path model = cli.has("model") ? Path.of(cli.get("model")) : DefaultModel.ensureImported(err);
+        new Benchmark(model, cli.intValue("threads", 0), cli.intValue("rounds", 1), out, err).run(!cli.flag("no-stream"));
+        return 0;
+    }
+}

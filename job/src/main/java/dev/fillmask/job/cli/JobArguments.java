@@ -4,6 +4,7 @@ import dev.fillmask.job.FillMaskOptions;
 
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.description.HtmlFormatter;
 import org.apache.flink.util.TimeUtils;
 
 import java.time.Duration;
@@ -27,7 +28,7 @@ public final class JobArguments {
         List<CommandLine.Option> result = new ArrayList<>();
         for (ConfigOption<?> option : FillMaskOptions.ALL) {
             result.add(new CommandLine.Option(FillMaskOptions.flagName(option), valueName(option),
-                    option.description().toString().replaceAll("<[^>]*>", ""), defaultText(option)));
+                    describe(option), defaultText(option)));
             if (option == FillMaskOptions.BOOTSTRAP_SERVERS) {
                 result.add(new CommandLine.Option(BOOTSTRAP_ALIAS, "HOST:PORT",
                         "the same as --" + FillMaskOptions.flagName(option), null));
@@ -76,10 +77,17 @@ public final class JobArguments {
             String def = defaultText(option);
             table.append("| `--").append(FillMaskOptions.flagName(option)).append("` (`").append(option.key())
                     .append("`) | ").append(def == null ? "" : "`" + def + "`").append(" | ")
-                    .append(option.description().toString().replaceAll("<[^>]*>", "").replace("|", "\\|"))
+                    .append(describe(option).replace("|", "\\|"))
                     .append(" |\n");
         }
         return table.toString();
+    }
+
+    /** The option's description as plain text. */
+    static String describe(ConfigOption<?> option) {
+        return new HtmlFormatter().format(option.description()).replaceAll("<[^>]*>", "")
+                .replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#39;", "'")
+                .replace("&amp;", "&");
     }
 
     private static String valueName(ConfigOption<?> option) {

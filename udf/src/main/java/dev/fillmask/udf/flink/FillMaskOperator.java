@@ -4,7 +4,9 @@ import dev.fillmask.schemas.DecodedRequest;
 import dev.fillmask.schemas.FillMaskAnswer;
 import dev.fillmask.schemas.FillMaskRequest;
 import dev.fillmask.udf.engine.EngineOptions;
+import dev.fillmask.udf.engine.EngineStartException;
 import dev.fillmask.udf.engine.FillMaskEngine;
+import dev.fillmask.udf.model.ModelFolderException;
 
 import org.apache.flink.api.common.externalresource.ExternalResourceInfo;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
@@ -76,7 +78,13 @@ public final class FillMaskOperator<IN, OUT> extends AbstractStreamOperator<OUT>
         EngineOptions slotOptions = SlotResources.forSlot(engineOptions, deviceFromFlink,
                 getContainingTask().getEnvironment().getTaskManagerInfo().getConfiguration(), gpus,
                 getRuntimeContext().getTaskInfo().getIndexOfThisSubtask());
-        engine = FillMaskEngine.open(Path.of(modelFolder), slotOptions);
+        try {
+            engine = FillMaskEngine.open(Path.of(modelFolder), slotOptions);
+        } catch (EngineStartException | ModelFolderException e) {
+            throw new EngineUnavailableException("fill-mask subtask "
+                    + getRuntimeContext().getTaskInfo().getTaskNameWithSubtasks() + " cannot open its engine: "
+                    + e.getMessage(), e);
+        }
     }
 
     @Override

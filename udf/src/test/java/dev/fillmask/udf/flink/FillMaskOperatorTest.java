@@ -177,4 +177,20 @@ class FillMaskOperatorTest {
             assertTrue(out.get(4).contains("No mask_token (<mask>) found on the input"), out.get(4));
         }
     }
+
+    @Test
+    void aSlotThatCannotHaveItsProviderFailsWithoutRestartsSayingWhy() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeFalse(ai.onnxruntime.OrtEnvironment.getAvailableProviders()
+                .contains(ai.onnxruntime.OrtProvider.CUDA), "about machines without CUDA");
+        FillMaskOperator<String, String> operator = new FillMaskOperator<>(model, EngineOptions.defaults()
+                .withIntraOpThreads(1).withProvider(dev.fillmask.udf.engine.ExecutionProvider.CUDA, 0, false),
+                true, new BatchPolicy(4, Duration.ofHours(1)), new Lines());
+        try (var h = new OneInputStreamOperatorTestHarness<>(operator)) {
+            EngineUnavailableException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    EngineUnavailableException.class, h::open);
+            assertTrue(e.getMessage().contains("CUDA was asked for"), e.getMessage());
+            assertEquals(org.apache.flink.runtime.throwable.ThrowableType.NonRecoverableError,
+                    org.apache.flink.runtime.throwable.ThrowableClassifier.getThrowableType(e));
+        }
+    }
 }

@@ -23,7 +23,7 @@ import java.util.stream.Stream;
  * hashing the 438 MB graph each time would cost seconds, and a size check already catches a truncated copy).
  */
 final class ImportManifest {
-    static final String FILE = "fill-mask-import.json";
+    static final String FILE = dev.fillmask.udf.model.ModelFolder.MANIFEST_FILE;
     /** Files up to this size are hashed. */
     static final long HASHED_UP_TO = 16L << 20;
 

@@ -26,6 +26,8 @@ public record ModelFolder(
     public static final String TOKENIZER_FILE = "tokenizer.json";
     public static final String TOKENIZER_CONFIG_FILE = "tokenizer_config.json";
     public static final String CONFIG_FILE = "config.json";
+    /** The manifest a maker may leave (the default-model importer does): file sizes and checksums. */
+    public static final String MANIFEST_FILE = "fill-mask-import.json";
     public static final List<String> REQUIRED_FILES = List.of(MODEL_FILE, TOKENIZER_FILE, TOKENIZER_CONFIG_FILE, CONFIG_FILE);
 
     /** Transformers writes this (int(1e30)) when a tokenizer has no known maximum length. */
@@ -54,6 +56,7 @@ public record ModelFolder(
                         + " (a fill-mask folder needs " + String.join(", ", REQUIRED_FILES) + ")");
             }
         }
+        FolderIntegrity.check(folder);
         JsonNode tokenizer = readJson(folder, TOKENIZER_FILE);
         JsonNode tokenizerConfig = readJson(folder, TOKENIZER_CONFIG_FILE);
         JsonNode config = readJson(folder, CONFIG_FILE);

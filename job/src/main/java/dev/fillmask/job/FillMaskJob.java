@@ -5,7 +5,6 @@ import dev.fillmask.job.kafka.AnsweredRecord;
 import dev.fillmask.job.kafka.KafkaConnections;
 import dev.fillmask.job.kafka.KafkaRecord;
 import dev.fillmask.job.kafka.KafkaRequests;
-import dev.fillmask.schemas.RequestLimits;
 import dev.fillmask.udf.engine.EngineOptions;
 import dev.fillmask.udf.engine.ExecutionProvider;
 import dev.fillmask.udf.flink.BatchPolicy;
@@ -79,7 +78,7 @@ public final class FillMaskJob {
         FillMaskOperator<KafkaRecord, AnsweredRecord> operator = new FillMaskOperator<>(modelFolder,
                 engineOptions(options), options.get(FillMaskOptions.DEVICE_ID) < 0,
                 new BatchPolicy(options.get(FillMaskOptions.BATCH_SIZE), options.get(FillMaskOptions.BATCH_MAX_DELAY)),
-                new KafkaRequests(RequestLimits.defaults()));
+                new KafkaRequests(FillMaskOptions.requestLimits(options)));
         DataStream<AnsweredRecord> answered = env
                 .fromSource(source, WatermarkStrategy.noWatermarks(), "requests").uid("requests")
                 .transform("fill-mask", TypeInformation.of(AnsweredRecord.class), operator).uid("fill-mask");
@@ -114,6 +113,7 @@ public final class FillMaskJob {
                     + " must be >= 0 (0 = cores / slots), got " + threads);
         }
         return EngineOptions.defaults()
+                .withLimits(FillMaskOptions.requestLimits(options))
                 .withIntraOpThreads(threads)
                 .withProvider(executionProvider, Math.max(0, options.get(FillMaskOptions.DEVICE_ID)),
                         options.get(FillMaskOptions.CPU_FALLBACK));

@@ -1,5 +1,7 @@
 package dev.fillmask.job;
 
+import dev.fillmask.schemas.RequestLimits;
+
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
 
@@ -96,11 +98,38 @@ public final class FillMaskOptions {
             .booleanType().defaultValue(false)
             .withDescription("When cuda is asked for but unavailable: true runs on CPU with a warning, false fails at start-up.");
 
+    public static final ConfigOption<Integer> MAX_REQUEST_BYTES = ConfigOptions.key(PREFIX + "max-request-bytes")
+            .intType().defaultValue(RequestLimits.DEFAULT_MAX_REQUEST_BYTES)
+            .withDescription("Largest request value accepted, in bytes; larger ones get an error answer (and a dead letter).");
+
+    public static final ConfigOption<Integer> MAX_INPUT_CHARS = ConfigOptions.key(PREFIX + "max-input-chars")
+            .intType().defaultValue(RequestLimits.DEFAULT_MAX_INPUT_CHARS)
+            .withDescription("Longest `inputs` accepted, in characters (UTF-16 code units).");
+
+    public static final ConfigOption<Integer> MAX_MASKS = ConfigOptions.key(PREFIX + "max-masks")
+            .intType().defaultValue(RequestLimits.DEFAULT_MAX_MASKS)
+            .withDescription("Most mask tokens one request may hold.");
+
+    public static final ConfigOption<Integer> MAX_TARGETS = ConfigOptions.key(PREFIX + "max-targets")
+            .intType().defaultValue(RequestLimits.DEFAULT_MAX_TARGETS)
+            .withDescription("Most entries `parameters.targets` may hold.");
+
+    public static final ConfigOption<Integer> MAX_TOP_K = ConfigOptions.key(PREFIX + "max-top-k")
+            .intType().defaultValue(RequestLimits.DEFAULT_MAX_TOP_K)
+            .withDescription("Largest `parameters.top_k` accepted; above the vocabulary size it is an error anyway.");
+
     /** Every option, in the order of the help text and the README. */
     public static final List<ConfigOption<?>> ALL = List.of(
             BOOTSTRAP_SERVERS, INPUT_TOPIC, OUTPUT_TOPIC, DEAD_LETTER_TOPIC, GROUP_ID, STARTING_OFFSETS,
             DELIVERY_GUARANTEE, TRANSACTIONAL_ID_PREFIX, KAFKA_PROPERTIES, PARALLELISM, CHECKPOINT_INTERVAL,
-            MODEL, BATCH_SIZE, BATCH_MAX_DELAY, THREADS, PROVIDER, DEVICE_ID, CPU_FALLBACK);
+            MODEL, BATCH_SIZE, BATCH_MAX_DELAY, THREADS, PROVIDER, DEVICE_ID, CPU_FALLBACK,
+            MAX_REQUEST_BYTES, MAX_INPUT_CHARS, MAX_MASKS, MAX_TARGETS, MAX_TOP_K);
+
+    /** The request bounds the options set. */
+    public static RequestLimits requestLimits(org.apache.flink.configuration.ReadableConfig options) {
+        return new RequestLimits(options.get(MAX_REQUEST_BYTES), options.get(MAX_INPUT_CHARS), options.get(MAX_MASKS),
+                options.get(MAX_TARGETS), options.get(MAX_TOP_K));
+    }
 
     /** Where a job without a checkpoint starts reading. */
     public enum StartingOffsets {

@@ -30,6 +30,8 @@ public final class EmbeddedKafka implements AutoCloseable {
                     .setConfigProp("offsets.topic.num.partitions", "1")
                     .setConfigProp("group.initial.rebalance.delay.ms", "0")
                     .setConfigProp("auto.create.topics.enable", "false")
+                    // Room for oversized requests, so the job's answer to them can be tried (it rejects > 1 MiB).
+                    .setConfigProp("message.max.bytes", Integer.toString(16 << 20))
                     .build();
             // The test kit prints its formatting on stdout, which carries the answers of a local run.
             PrintStream stdout = System.out;

@@ -136,7 +136,17 @@ public final class FlinkProcesses implements AutoCloseable {
      * Flink CLI in a process of its own, with this cluster's conf/ and lib/). Returns the job's id.
      */
     public String submit(Path jar, List<String> args) {
-        List<String> cli = new ArrayList<>(List.of("run", "-d", jar.toAbsolutePath().toString()));
+        return submit(jar, List.of(), args);
+    }
+
+    /**
+     * {@link #submit(Path, List)} with options for {@code flink run} itself before the jar, e.g. {@code -s SAVEPOINT}
+     * to start from a savepoint: {@code flink run -d RUN_OPTIONS JAR ARGS}.
+     */
+    public String submit(Path jar, List<String> runOptions, List<String> args) {
+        List<String> cli = new ArrayList<>(List.of("run", "-d"));
+        cli.addAll(runOptions);
+        cli.add(jar.toAbsolutePath().toString());
         cli.addAll(args);
         Map<String, String> env = new LinkedHashMap<>(DJL_OFFLINE_ENV);
         env.put("FLINK_CONF_DIR", conf.toString());
@@ -177,6 +187,41 @@ public final class FlinkProcesses implements AutoCloseable {
             }
             return true;
         });
+    }
+
+    /**
+     * Stops the job with a savepoint in {@code directory} ({@code POST /jobs/<id>/stop}, as {@code flink stop
+     * --savepointPath} does), waits until the savepoint is complete and the job FINISHED, and returns the savepoint's
+     * location (for {@code flink run -s}).
+     */
+    public String stopWithSavepoint(String jobId, Path directory, Duration timeout) {
+        String requestId;
+        try {
+            String body = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode()
+                    .put("targetDirectory", directory.toAbsolutePath().toUri().toString())
+                    .put("drain", false)
+                    .toString();
+            requestId = rest.post("/jobs/" + jobId + "/stop", body).path("request-id").asText();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        String[] location = new String[1];
+        awaitCondition("the savepoint of job " + jobId, timeout, () -> {
+            JsonNode status = rest.get("/jobs/" + jobId + "/savepoints/" + requestId);
+            if (!status.path("status").path("id").asText().equals("COMPLETED")) {
+                return false;
+            }
+            JsonNode operation = status.path("operation");
+            if (operation.hasNonNull("failure-cause")) {
+                throw new IllegalStateException("stop-with-savepoint of job " + jobId + " failed: "
+                        + operation.path("failure-cause").path("stack-trace").asText(operation.toString()));
+            }
+            location[0] = operation.path("location").asText();
+            return true;
+        });
+        awaitCondition("job " + jobId + " to finish after its savepoint", timeout,
+                () -> jobState(jobId).equals("FINISHED"));
+        return location[0];
     }
 
     /** Cancels the job and waits until it is cancelled. */

@@ -33,6 +33,12 @@ public final class FlinkRest {
         return send(HttpRequest.newBuilder(URI.create(base + path)).method("PATCH", HttpRequest.BodyPublishers.noBody()));
     }
 
+    /** POSTs {@code json} (a JSON document) to {@code path}. */
+    public JsonNode post(String path, String json) throws IOException {
+        return send(HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json)));
+    }
+
     private JsonNode send(HttpRequest.Builder request) throws IOException {
         try {
             HttpResponse<String> response = http.send(request.timeout(Duration.ofSeconds(10)).build(),

@@ -3,6 +3,7 @@ package dev.fillmask.job;
 import dev.fillmask.job.cli.JobArguments;
 import dev.fillmask.job.kafka.AnsweredRecord;
 import dev.fillmask.job.kafka.KafkaConnections;
+import dev.fillmask.job.kafka.KafkaPreflight;
 import dev.fillmask.job.kafka.KafkaRecord;
 import dev.fillmask.job.kafka.KafkaRequests;
 import dev.fillmask.udf.engine.EngineOptions;
@@ -139,6 +140,8 @@ public final class FillMaskJob {
     /** Entry point for {@code flink run}: {@code --bootstrap-servers HOST:PORT [--input-topic T] ...}. */
     public static void main(String[] args) throws Exception {
         Configuration options = JobArguments.parse(args);
+        // A wrong password or an untrusted broker certificate ends the start here, not in endless restarts.
+        KafkaPreflight.check(options);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         FillMaskJob job = onKafka(options);
         job.configure(env);

@@ -3,6 +3,7 @@ package dev.fillmask.job.local;
 import dev.fillmask.job.FillMaskJob;
 import dev.fillmask.job.FillMaskOptions;
 import dev.fillmask.job.kafka.KafkaConnections;
+import dev.fillmask.job.kafka.KafkaPreflight;
 
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
@@ -102,6 +103,7 @@ public final class LocalRun {
                 throw new IllegalArgumentException("no Kafka broker: give --bootstrap HOST:PORT, or --embedded");
             }
             session.clientProperties = KafkaConnections.clientPropertiesOf(options);
+            KafkaPreflight.check(options);
             int parallelism = options.getOptional(FillMaskOptions.PARALLELISM)
                     .orElse(Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), 4)));
             Topics.ensure(session.bootstrap, session.clientProperties, List.of(options.get(FillMaskOptions.INPUT_TOPIC),

@@ -1,0 +1,67 @@
+package dev.fillmask.udf.quantize;
+
+import dev.fillmask.schemas.FillMaskRequest;
+import dev.fillmask.udf.engine.EngineOptions;
+import dev.fillmask.udf.engine.FillMaskEngine;
+import dev.fillmask.udf.testing.SharedDefaultModel;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The int8 copy of the real default model (the default options: outlier channels in float32) agrees with fp32 on
+ * the best token of nine masks in ten or more. Near-ties (two candidates a few hundredths apart) may flip; the
+ * figure on the whole bench corpus is 0.965 (dev.fillmask.udf.engine.HeadAndInt8Timing).
+ */
+class DefaultModelInt8Test {
+    @TempDir
+    Path dir;
+
+    private static final List<String> SENTENCES = List.of(
+            "Paris is the [MASK] of France.",
+            "The man worked as a [MASK].",
+            "Hello I'm a [MASK] model.",
+            "She poured a cup of [MASK] and sat down to read the newspaper.",
+            "The children played in the [MASK] until it got dark.",
+            "He forgot his [MASK] at home, so he could not unlock the door.",
+            "The [MASK] barked at the mailman every morning.",
+            "We took the [MASK] to the airport because our car had broken down.",
+            "The doctor told him to drink more [MASK] and get some rest.",
+            "Water boils at one hundred degrees [MASK] at sea level.",
+            "The [MASK] sat on the [MASK].",
+            "My favourite season is [MASK], because the leaves turn red and gold.",
+            "The nurse gave the patient a glass of [MASK].",
+            "She parked her [MASK] in the garage and went inside.",
+            "The students listened carefully while the professor explained the [MASK].",
+            "We watched the sun set over the [MASK] from the top of the hill.",
+            "The firefighters arrived quickly and put out the [MASK].",
+            "He plays [MASK] every Saturday with his friends from work.",
+            "The shop on the corner sells newspapers, sweets and [MASK].",
+            "Berlin is the capital of [MASK].",
+            "The meeting was postponed because the manager was [MASK].",
+            "After the storm, the streets were covered with broken [MASK].",
+            "She has been learning to play the [MASK] since she was six.",
+            "The train arrived at the [MASK] ten minutes late.");
+
+    @Test
+    void int8AgreesWithFp32OnTheBestToken() throws IOException {
+        Path fp32 = SharedDefaultModel.path();
+        Int8Quantizer.FolderResult result = Int8Quantizer.quantizeFolder(fp32, dir.resolve("int8"),
+                Int8Options.defaults(), System.out);
+        System.out.println(result.describe());
+
+        List<FillMaskRequest> corpus = SENTENCES.stream().map(FillMaskRequest::of).toList();
+        try (FillMaskEngine reference = FillMaskEngine.open(fp32, EngineOptions.defaults());
+             FillMaskEngine int8 = FillMaskEngine.open(result.out(), EngineOptions.defaults())) {
+            AccuracyReport report = AccuracyReport.compare(reference, int8, corpus, 6);
+            System.out.print(report.format("fp32", "int8"));
+            assertTrue(report.top1Agreement() >= 0.9, () -> report.format("fp32", "int8"));
+            assertTrue(report.top5Overlap() >= 0.6, () -> report.format("fp32", "int8"));
+        }
+    }
+}

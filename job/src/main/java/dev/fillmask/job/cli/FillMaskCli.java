@@ -17,6 +17,7 @@ public final class FillMaskCli {
               predict   answer JSONL fill-mask requests from stdin on stdout, one line each
               run       the streaming job on a local Flink cluster, with an embedded or existing Kafka broker
               bench     throughput of the raw ONNX Runtime session, the engine and the streaming job
+              quantize  write an int8 copy of a model folder and report its accuracy against fp32
 
             ./fill-mask COMMAND --help tells more.""";
 
@@ -39,6 +40,7 @@ public final class FillMaskCli {
                 case "predict" -> PredictCommand.run(rest, in, out, err);
                 case "run" -> RunCommand.run(rest, in, out, err);
                 case "bench" -> BenchCommand.run(rest, out, err);
+                case "quantize" -> QuantizeCommand.run(rest, out, err);
                 default -> {
                     err.println("fill-mask: unknown command '" + args[0] + "'\n");
                     err.println(USAGE);

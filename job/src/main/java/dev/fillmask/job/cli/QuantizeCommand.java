@@ -1,0 +1,108 @@
+package dev.fillmask.job.cli;
+
+import dev.fillmask.schemas.DecodedRequest;
+import dev.fillmask.schemas.FillMaskCodec;
+import dev.fillmask.schemas.FillMaskRequest;
+import dev.fillmask.udf.engine.EngineOptions;
+import dev.fillmask.udf.engine.FillMaskEngine;
+import dev.fillmask.udf.importer.DefaultModel;
+import dev.fillmask.udf.quantize.AccuracyReport;
+import dev.fillmask.udf.quantize.Int8Options;
+import dev.fillmask.udf.quantize.Int8Quantizer;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@code ./fill-mask quantize}: writes an int8 copy of a model folder, then prints how its answers compare with the
+ * float32 model's on the bench corpus (top-1 agreement, top-5 overlap, largest score difference) and how long a
+ * batch took with each. int8 is opt-in: point {@code predict}/{@code run} at the output folder to use it.
+ */
+final class QuantizeCommand {
+    static final String SUMMARY = """
+            Writes an int8 copy of a model folder to --out: the encoder's MatMuls with constant weights become
+            ONNX Runtime int8 MatMuls (the LM head stays float32), tokenizer and config files are copied. A short
+            calibration run finds the activation channels too large for int8, which stay float32. Then compares the
+            copy with the float32 model on the bench corpus and prints the report on stdout.""";
+    static final String CORPUS_RESOURCE = "/bench/corpus.jsonl";
+
+    static final List<CommandLine.Option> OPTIONS = List.of(
+            new CommandLine.Option("model", "DIR", "float32 model folder to quantize", "the default model"),
+            new CommandLine.Option("out", "DIR", "folder to write the int8 model into (required)", null),
+            new CommandLine.Option("outlier-channels", "N",
+                    "at most N outlier channels per activation kept in float32 (0: none)",
+                    String.valueOf(Int8Options.DEFAULT_OUTLIER_CHANNELS)),
+            new CommandLine.Option("smoothing", "ALPHA", "SmoothQuant strength in [0, 1] (0: none)",
+                    String.valueOf(Int8Options.DEFAULT_SMOOTHING)),
+            new CommandLine.Option("block-size", "N",
+                    "0: DynamicQuantizeMatMul (per-tensor activations); 16, 32, 64...: MatMulNBits blocks", "0"),
+            new CommandLine.Option("per-tensor", null, "one weight scale per matrix instead of per column", null),
+            new CommandLine.Option("reduce-range", null, "7-bit weights, for CPUs without VNNI (AVX2 only)", null),
+            new CommandLine.Option("corpus", "FILE", "JSONL fill-mask requests to compare on", "the bench corpus"),
+            new CommandLine.Option("batch-size", "N", "requests per run in the comparison", "16"),
+            new CommandLine.Option("threads", "N", "ONNX Runtime intra-op threads; 0 = all cores", "0"),
+            new CommandLine.Option("no-report", null, "only write the int8 model", null));
+
+    private QuantizeCommand() {}
+
+    static int run(String[] args, PrintStream out, PrintStream err) throws IOException {
+        CommandLine cli = new CommandLine("quantize", SUMMARY, OPTIONS).parse(args);
+        if (cli.helpAsked()) {
+            cli.printHelp(out);
+            return 0;
+        }
+        if (!cli.has("out")) {
+            throw new CommandLine.UsageException("--out DIR is required: the folder to write the int8 model into");
+        }
+        Int8Options options = new Int8Options(!cli.flag("per-tensor"), cli.flag("reduce-range"),
+                parseSmoothing(cli.get("smoothing")), cli.intValue("outlier-channels", 0), cli.intValue("block-size", 0));
+        Path model = cli.has("model") ? Path.of(cli.get("model")) : DefaultModel.ensureImported(err);
+        Int8Quantizer.FolderResult result = Int8Quantizer.quantizeFolder(model, Path.of(cli.get("out")), options, err);
+        err.println("fill-mask quantize: " + result.describe());
+        if (cli.flag("no-report")) {
+            return 0;
+        }
+        List<FillMaskRequest> corpus = cli.has("corpus") ? readCorpus(Files.newInputStream(Path.of(cli.get("corpus"))))
+                : readCorpus(QuantizeCommand.class.getResourceAsStream(CORPUS_RESOURCE));
+        EngineOptions engineOptions = EngineOptions.defaults().withIntraOpThreads(cli.intValue("threads", 0));
+        try (FillMaskEngine fp32 = FillMaskEngine.open(model, engineOptions);
+             FillMaskEngine int8 = FillMaskEngine.open(result.out(), engineOptions)) {
+            AccuracyReport report = AccuracyReport.compare(fp32, int8, corpus, cli.intValue("batch-size", 1));
+            out.print(report.format("fp32", "int8"));
+        }
+        return 0;
+    }
+
+    private static double parseSmoothing(String value) {
+        try {
+            return Double.parseDouble(value.trim());
+        } catch (NumberFormatException e) {
+            throw new CommandLine.UsageException("--smoothing must be a number in [0, 1], got '" + value + "'");
+        }
+    }
+
+    /** The valid requests of a JSONL stream; the bench corpus has no others. */
+    static List<FillMaskRequest> readCorpus(InputStream in) throws IOException {
+        if (in == null) {
+            throw new IllegalStateException("the bench corpus " + CORPUS_RESOURCE + " is not on the class path");
+        }
+        FillMaskCodec codec = new FillMaskCodec();
+        List<FillMaskRequest> requests = new ArrayList<>();
+        try (BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+            for (String line = reader.readLine(); line != null; line = reader.readLine()) {
+                if (!line.isBlank() && codec.readRequest(line) instanceof DecodedRequest.Valid valid) {
+                    requests.add(valid.request());
+                }
+            }
+        }
+        return requests;
+    }
+}

@@ -1,0 +1,77 @@
+package dev.fillmask.job.cli;
+
+import dev.fillmask.udf.testing.TinyMaskedLm;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code ./fill-mask quantize} in-process, on the tiny model: the int8 folder is written and the report printed. */
+class QuantizeCommandTest {
+    @TempDir
+    Path dir;
+
+    private record Run(int exitCode, String out, String err) {}
+
+    private static Run cli(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = FillMaskCli.run(args, new ByteArrayInputStream(new byte[0]),
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void writesTheInt8FolderAndPrintsTheReport() throws IOException {
+        Path model = TinyMaskedLm.write(dir.resolve("tiny"));
+        Path corpus = Files.writeString(dir.resolve("corpus.jsonl"), """
+                {"inputs": "the cat sat on the <mask>."}
+                {"inputs": "the <mask> worked as a <mask> in paris."}
+                {"inputs": "she is a <mask>."}
+                """);
+        Path out = dir.resolve("int8");
+
+        Run run = cli("quantize", "--model", model.toString(), "--out", out.toString(), "--corpus", corpus.toString(),
+                "--threads", "1", "--batch-size", "2");
+
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(Files.isRegularFile(out.resolve("model.onnx")));
+        assertTrue(Files.isRegularFile(out.resolve("tokenizer.json")));
+        assertTrue(run.err().contains("MatMuls to int8"), run.err());
+        assertTrue(run.out().contains("on 3 requests (4 masks)"), run.out());
+        assertTrue(run.out().contains("top-1 agreement"), run.out());
+        assertTrue(run.out().contains("top-5 overlap"), run.out());
+        assertTrue(run.out().contains("max |score diff|"), run.out());
+    }
+
+    @Test
+    void theOutputFolderIsRequired() {
+        Run run = cli("quantize", "--model", dir.toString());
+        assertEquals(2, run.exitCode());
+        assertTrue(run.err().contains("--out"), run.err());
+    }
+
+    @Test
+    void theShippedCorpusHasAboutAHundredRequestsWithOneOrTwoMasks() throws IOException {
+        try (InputStream in = QuantizeCommandTest.class.getResourceAsStream(QuantizeCommand.CORPUS_RESOURCE)) {
+            var requests = QuantizeCommand.readCorpus(in);
+            assertTrue(requests.size() >= 100, "requests: " + requests.size());
+            for (var r : requests) {
+                int masks = r.inputs().split("\\[MASK]", -1).length - 1;
+                int words = r.inputs().split("\\s+").length;
+                assertTrue(masks >= 1 && masks <= 2, r.inputs());
+                assertTrue(words >= 5 && words <= 60, r.inputs());
+            }
+        }
+    }
+}

@@ -64,6 +64,8 @@ final class HeadAtMasksModels {
                 SourceStamp stamp = SourceStamp.of(modelFile);
                 Path entry = cache.resolve(stamp.key());
                 Path cached = entry.resolve(ModelFolder.MODEL_FILE);
+                // Rewrites are 438 MB for BERT-base: those of models that are gone or changed go at the next start.
+                pruneStale(cache, entry);
                 if (Files.isRegularFile(cached) && Files.isRegularFile(entry.resolve(SOURCE_FILE))) {
                     LOG.info("{}: loading its head-at-masks rewrite {}", modelFile, cached);
                     return cached;
@@ -89,7 +91,6 @@ final class HeadAtMasksModels {
                 LOG.info("{}: rewrote its LM head ({} nodes after '{}') to run at the mask positions only, in {} ms; "
                                 + "kept as {}", modelFile, rewritten.headNodes(), rewritten.hidden(),
                         (System.nanoTime() - start) / 1_000_000, written);
-                pruneStale(cache, entry);
                 return written;
             } catch (IOException | RuntimeException e) {
                 LOG.warn("{}: could not rewrite its LM head to run at the masks ({}); loading it as it is", modelFile,
@@ -119,6 +120,9 @@ final class HeadAtMasksModels {
 
     /** Drops rewrites whose source file is gone or changed (a test's temporary model, a replaced export). */
     private static void pruneStale(Path cache, Path keep) {
+        if (!Files.isDirectory(cache)) {
+            return;
+        }
         try (Stream<Path> entries = Files.list(cache)) {
             for (Path entry : entries.toList()) {
                 if (entry.equals(keep) || !Files.isDirectory(entry)) {

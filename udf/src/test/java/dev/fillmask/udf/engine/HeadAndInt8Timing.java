@@ -67,6 +67,7 @@ public final class HeadAndInt8Timing {
         Map<String, FillMaskEngine> engines = new LinkedHashMap<>();
         engines.put("fp32 head at every position", FillMaskEngine.open(plain, options, false));
         engines.put("fp32 head at the masks", FillMaskEngine.open(gathered, options));
+        engines.put("fp32 plain export, rewritten", FillMaskEngine.open(plain, options, true));
         int8.forEach((name, path) -> engines.put(name, FillMaskEngine.open(path, options)));
         try {
             Map<String, double[]> millis = new LinkedHashMap<>();
@@ -103,8 +104,12 @@ public final class HeadAndInt8Timing {
             }
             AccuracyReport heads = AccuracyReport.compare(engines.get("fp32 head at every position"), reference, corpus, 16);
             System.out.print(heads.format("fp32 full head", "fp32 head at masks"));
+            AccuracyReport rewrite = AccuracyReport.compare(engines.get("fp32 head at every position"),
+                    engines.get("fp32 plain export, rewritten"), corpus, 16);
+            System.out.print(rewrite.format("fp32 full head", "fp32 rewritten at load"));
         } finally {
             engines.values().forEach(FillMaskEngine::close);
+            deleteRecursively(work);
         }
     }
 
@@ -117,6 +122,14 @@ public final class HeadAndInt8Timing {
             }
         }
         return corpus;
+    }
+
+    private static void deleteRecursively(Path root) throws IOException {
+        try (var paths = Files.walk(root)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
     }
 
     private static double median(double[] values) {

@@ -1,6 +1,5 @@
 package dev.fillmask.job;
 
-import dev.fillmask.job.cli.FillMaskCli;
 import dev.fillmask.job.cluster.ChildProcess;
 import dev.fillmask.job.cluster.FlinkProcesses;
 import dev.fillmask.job.cluster.KafkaProcess;
@@ -13,10 +12,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -184,19 +180,7 @@ class StandaloneClusterITCase {
 
     /** The answers of {@code ./fill-mask predict} for the same request lines. */
     private static List<String> predict(List<byte[]> values) {
-        ByteArrayOutputStream lines = new ByteArrayOutputStream();
-        for (byte[] value : values) {
-            lines.writeBytes(value);
-            lines.write('\n');
-        }
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        int code = FillMaskCli.run(new String[] {"predict", "--model", model.toString(), "--threads", "1"},
-                new ByteArrayInputStream(lines.toByteArray()), new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
-        assertEquals(0, code, "predict failed");
-        List<String> answers = out.toString(StandardCharsets.UTF_8).lines().toList();
-        assertEquals(values.size(), answers.size(), "one predict line per request");
-        return answers;
+        return PredictReference.answers(model, values);
     }
 
     private static List<String> keys(String run, int n) {

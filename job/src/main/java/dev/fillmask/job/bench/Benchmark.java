@@ -98,11 +98,13 @@ public final class Benchmark {
     private double streamRows(List<FillMaskRequest> shortSet, double rawRate) throws Exception {
         FillMaskCodec codec = new FillMaskCodec();
         List<byte[]> values = shortSet.stream().map(codec::writeRequest).toList();
-        progress.println("bench: streaming job (embedded broker, local Flink, exactly-once), batch 16...");
+        progress.println("bench: streaming job (embedded broker, local Flink, exactly-once, checkpoints every "
+                + dev.fillmask.job.FillMaskOptions.CHECKPOINT_INTERVAL.defaultValue().toSeconds() + " s), batch 16...");
         try (StreamBenchmark stream = new StreamBenchmark(model, 16)) {
             stream.throughput(values.subList(0, Math.min(32, values.size())));
             List<byte[]> backlog = new ArrayList<>();
-            for (int i = 0; i < Math.max(2, rounds); i++) {
+            // Enough for several checkpoints between the 10 % and 90 % marks.
+            for (int i = 0; i < Math.max(4, 3 * rounds); i++) {
                 backlog.addAll(values);
             }
             StreamBenchmark.Throughput t = stream.throughput(backlog);

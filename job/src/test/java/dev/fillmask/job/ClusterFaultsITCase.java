@@ -173,6 +173,8 @@ class ClusterFaultsITCase {
                         + "Kafka broker process; faults injected one after the other. Answers read with "
                         + "isolation.level=read_committed. Recovery: from the fault to the job running again (all "
                         + "tasks RUNNING), and to the first answer committed after it.");
+                results.paragraph("Command: `mvn -B -ntp -pl job verify -Dtest=none "
+                        + "-Dsurefire.failIfNoSpecifiedTests=false -Dit.test=ClusterFaultsITCase`");
                 results.heading("Faults");
                 results.table(List.of("fault", "→ job running", "→ first new answer", "notes", "requests sent so far",
                         "answered", "duplicates", "losses"), phases.stream().map(Phase::row).toList());

@@ -40,6 +40,15 @@ final class QuantizeCommand {
             new CommandLine.Option("outlier-channels", "N",
                     "at most N outlier channels per activation kept in float32 (0: none)",
                     String.valueOf(Int8Options.DEFAULT_OUTLIER_CHANNELS)),
+            new CommandLine.Option("activation-scales", "row|tensor",
+                    "row: each token's activations scaled to the int8 range on their own (accurate); tensor: one "
+                            + "scale per activation tensor (the older, slightly faster mode)",
+                    Int8Options.DEFAULT_PER_ROW_ACTIVATIONS ? "row" : "tensor"),
+            new CommandLine.Option("float-layers", "N", "all MatMuls of the last N transformer layers stay float32",
+                    String.valueOf(Int8Options.DEFAULT_FLOAT_LAYERS)),
+            new CommandLine.Option("float-ffn-output-layers", "N",
+                    "the feed-forward output dense of the last N transformer layers stays float32",
+                    String.valueOf(Int8Options.DEFAULT_FLOAT_FFN_OUTPUT_LAYERS)),
             new CommandLine.Option("smoothing", "ALPHA", "SmoothQuant strength in [0, 1] (0: none)",
                     String.valueOf(Int8Options.DEFAULT_SMOOTHING)),
             new CommandLine.Option("block-size", "N",
@@ -63,7 +72,9 @@ final class QuantizeCommand {
             throw new CommandLine.UsageException("--out DIR is required: the folder to write the int8 model into");
         }
         Int8Options options = new Int8Options(!cli.flag("per-tensor"), cli.flag("reduce-range"),
-                parseSmoothing(cli.get("smoothing")), cli.intValue("outlier-channels", 0), cli.intValue("block-size", 0));
+                parseSmoothing(cli.get("smoothing")), cli.intValue("outlier-channels", 0), cli.intValue("block-size", 0),
+                cli.intValue("float-ffn-output-layers", 0), cli.intValue("float-layers", 0),
+                parseActivationScales(cli.get("activation-scales")));
         Path model = cli.has("model") ? Path.of(cli.get("model")) : DefaultModel.ensureImported(err);
         Int8Quantizer.FolderResult result = Int8Quantizer.quantizeFolder(model, Path.of(cli.get("out")), options, err);
         err.println("fill-mask quantize: " + result.describe());
@@ -79,6 +90,14 @@ final class QuantizeCommand {
             out.print(report.format("fp32", "int8"));
         }
         return 0;
+    }
+
+    private static boolean parseActivationScales(String value) {
+        return switch (value.trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "row" -> true;
+            case "tensor" -> false;
+            default -> throw new CommandLine.UsageException("--activation-scales must be row or tensor, got '" + value + "'");
+        };
     }
 
     private static double parseSmoothing(String value) {

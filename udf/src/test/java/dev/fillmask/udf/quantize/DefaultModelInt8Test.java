@@ -14,9 +14,11 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The int8 copy of the real default model (the default options: outlier channels in float32) agrees with fp32 on
- * the best token of nine masks in ten or more. Near-ties (two candidates a few hundredths apart) may flip; the
- * figure on the whole bench corpus is 0.965 (dev.fillmask.udf.engine.HeadAndInt8Timing).
+ * The int8 copy of the real default model (the default options: per-row activation scales, outlier channels and the
+ * last layer in float32) agrees with fp32 on the best token of 24 of these 25 masks (one near-tie, 'football' 0.099
+ * vs 'golf' 0.092, flips) and on 115/115 of the bench corpus (dev.fillmask.udf.engine.HeadAndInt8Timing). The older
+ * per-tensor mode gets 23/25 and top-5 overlap 0.952 here (0.965 on the corpus), so both thresholds catch a fall back
+ * to it.
  */
 class DefaultModelInt8Test {
     @TempDir
@@ -60,8 +62,8 @@ class DefaultModelInt8Test {
              FillMaskEngine int8 = FillMaskEngine.open(result.out(), EngineOptions.defaults())) {
             AccuracyReport report = AccuracyReport.compare(reference, int8, corpus, 6);
             System.out.print(report.format("fp32", "int8"));
-            assertTrue(report.top1Agreement() >= 0.9, () -> report.format("fp32", "int8"));
-            assertTrue(report.top5Overlap() >= 0.6, () -> report.format("fp32", "int8"));
+            assertTrue(report.top1Agreement() >= 0.96, () -> report.format("fp32", "int8"));
+            assertTrue(report.top5Overlap() >= 0.97, () -> report.format("fp32", "int8"));
         }
     }
 }

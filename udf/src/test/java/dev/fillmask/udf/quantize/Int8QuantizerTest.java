@@ -36,7 +36,9 @@ class Int8QuantizerTest {
         Path fp32 = TinyMaskedLm.write(dir.resolve("fp32"), form);
         Path int8 = dir.resolve("int8");
 
-        Int8Quantizer.FolderResult result = Int8Quantizer.quantizeFolder(fp32, int8, Int8Options.defaults(), null);
+        // The older mode: per-tensor activation scales (bias folded into each int8 MatMul), every layer in int8.
+        Int8Options perTensor = Int8Options.defaults().withPerRowActivations(false).withFloatLayers(0);
+        Int8Quantizer.FolderResult result = Int8Quantizer.quantizeFolder(fp32, int8, perTensor, null);
 
         // Per layer: Q, K, V, attention output, intermediate, output. The last layer's feed-forward block belongs
         // to the row-wise tail with the head, which stays float32 along with the head's own dense layer.
@@ -70,6 +72,45 @@ class Int8QuantizerTest {
             var candidates = assertInstanceOf(FillMaskAnswer.SingleMask.class, answer).candidates();
             assertEquals(3, candidates.size());
             assertTrue(candidates.get(0).score() > 0 && candidates.get(0).score() < 1);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(HeadForm.class)
+    void theDefaultsScaleActivationsPerRowAndKeepTheLastLayerInFloat(HeadForm form) throws IOException {
+        Path fp32 = TinyMaskedLm.write(dir.resolve("fp32"), form);
+        Path int8 = dir.resolve("int8");
+
+        Int8Quantizer.FolderResult result = Int8Quantizer.quantizeFolder(fp32, int8, Int8Options.defaults(), null);
+
+        // The last layer's Q, K, V and attention output stay float32 too (its feed-forward block already does).
+        int layers = TinyMaskedLm.LAYERS;
+        assertEquals((layers - 1) * 6, result.quantized());
+        assertEquals(3 + 4, result.keptInFloat());
+        assertEquals(0, result.biasesFolded(), "the bias is added after the row scale is multiplied back");
+
+        ModelProto model = OnnxModelFile.read(int8.resolve(ModelFolder.MODEL_FILE));
+        List<NodeProto> nodes = model.getGraph().getNodeList();
+        List<NodeProto> quantized = nodes.stream().filter(n -> n.getOpType().equals("DynamicQuantizeMatMul")).toList();
+        assertEquals(result.quantized(), quantized.size());
+        for (NodeProto n : quantized) {
+            assertEquals(3, n.getInputCount(), "A, B, per-column scales");
+            assertTrue(n.getInput(0).endsWith("/row_normalized"), n.getInput(0));
+            // Its product is multiplied back by the rows' maxima.
+            assertTrue(nodes.stream().anyMatch(m -> m.getOpType().equals("Mul")
+                    && m.getInput(0).equals(n.getOutput(0)) && m.getInput(1).endsWith("/row_max")), n.getName());
+        }
+        assertTrue(model.getGraph().getInitializerList().stream()
+                        .anyMatch(t -> t.getName().equals("bert/encoder/layer_1/attention/self/query/kernel")),
+                "the last layer's weights stay float32");
+
+        try (FillMaskEngine reference = FillMaskEngine.open(fp32, EngineOptions.defaults().withIntraOpThreads(1));
+             FillMaskEngine engine = FillMaskEngine.open(int8, EngineOptions.defaults().withIntraOpThreads(1))) {
+            FillMaskRequest request = new FillMaskRequest("the cat sat on the <mask>.", 3, null);
+            var expected = assertInstanceOf(FillMaskAnswer.SingleMask.class, reference.predict(request)).candidates();
+            var candidates = assertInstanceOf(FillMaskAnswer.SingleMask.class, engine.predict(request)).candidates();
+            assertEquals(3, candidates.size());
+            assertEquals(expected.get(0).score(), candidates.get(0).score(), 0.05);
         }
     }
 

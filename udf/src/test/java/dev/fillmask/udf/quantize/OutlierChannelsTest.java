@@ -29,6 +29,9 @@ class OutlierChannelsTest {
     private static final int N = 32;
     private static final int[] OUTLIERS = {5, 40};
     private static final OrtEnvironment ENV = OrtEnvironment.getEnvironment();
+    /** One activation scale per tensor; no layer kept in float32 (the one dense layer here would count as the last). */
+    private static final Int8Options PER_TENSOR = Int8Options.defaults().withPerRowActivations(false).withFloatLayers(0);
+    private static final Int8Options PER_ROW = Int8Options.defaults().withPerRowActivations(true).withFloatLayers(0);
 
     @Test
     void outlierChannelsLeaveInt8AndAccuracyReturns() throws OrtException {
@@ -36,8 +39,8 @@ class OutlierChannelsTest {
         float[][] input = inputWithOutliers();
         Map<String, float[]> ranges = Map.of("x", channelMax(input));
 
-        ModelProto plain = Int8Quantizer.quantize(fp32, Int8Options.defaults().withOutlierChannels(0), ranges, n -> true).model();
-        Int8Quantizer.Result split = Int8Quantizer.quantize(fp32, Int8Options.defaults(), ranges, n -> true);
+        ModelProto plain = Int8Quantizer.quantize(fp32, PER_TENSOR.withOutlierChannels(0), ranges, n -> true).model();
+        Int8Quantizer.Result split = Int8Quantizer.quantize(fp32, PER_TENSOR, ranges, n -> true);
         assertEquals(OUTLIERS.length, split.outlierChannels());
         List<String> ops = split.model().getGraph().getNodeList().stream().map(NodeProto::getOpType).toList();
         assertEquals(List.of("Mul", "Gather", "DynamicQuantizeMatMul", "MatMul", "Add", "Identity"), ops);
@@ -47,6 +50,38 @@ class OutlierChannelsTest {
         double splitError = maxError(expected, run(split.model(), input));
         assertTrue(splitError < plainError / 10, "outliers split: " + splitError + ", not: " + plainError);
         assertTrue(splitError < 0.05, "error with the outliers in float32: " + splitError);
+    }
+
+    /**
+     * Per-row activation scales: the two outlier tokens no longer set the scale of the other rows, which come out
+     * as accurate as with the outlier channels in float32; with both, every row does.
+     */
+    @Test
+    void perRowScalesSpareTheOrdinaryTokens() throws OrtException {
+        ModelProto fp32 = denseLayer();
+        float[][] input = inputWithOutliers();
+        Map<String, float[]> ranges = Map.of("x", channelMax(input));
+        float[][] expected = run(fp32, input);
+        double plainError = maxError(expected, run(Int8Quantizer.quantize(fp32, PER_TENSOR.withOutlierChannels(0),
+                ranges, n -> true).model(), input));
+
+        Int8Quantizer.Result rowsOnly = Int8Quantizer.quantize(fp32, PER_ROW.withOutlierChannels(0), ranges, n -> true);
+        List<String> ops = rowsOnly.model().getGraph().getNodeList().stream().map(NodeProto::getOpType).toList();
+        assertEquals(List.of("Abs", "ReduceMax", "Max", "Div", "DynamicQuantizeMatMul", "Mul", "Add", "Identity"), ops);
+        float[][] rows = run(rowsOnly.model(), input);
+        double ordinaryError = 0;
+        for (int r = 0; r < ROWS; r++) {
+            if (r != 3 && r != 7) {
+                ordinaryError = Math.max(ordinaryError, maxError(new float[][] {expected[r]}, new float[][] {rows[r]}));
+            }
+        }
+        assertTrue(ordinaryError < plainError / 10, "ordinary rows, per row: " + ordinaryError + ", per tensor: " + plainError);
+        assertTrue(ordinaryError < 0.05, "ordinary rows, per row: " + ordinaryError);
+
+        Int8Quantizer.Result both = Int8Quantizer.quantize(fp32, PER_ROW, ranges, n -> true);
+        assertEquals(OUTLIERS.length, both.outlierChannels());
+        double bothError = maxError(expected, run(both.model(), input));
+        assertTrue(bothError < 0.05, "per row with the outlier channels in float32: " + bothError);
     }
 
     /** x [rows, K] → MatMul W [K, N] → Add bias → y; a second output keeps the layer from passing for an LM head. */

@@ -62,9 +62,14 @@ public final class Benchmark {
             stream = streamRows(shortSet, raw16);
         }
         printTable();
-        out.printf(Locale.ROOT, "summary: engine/raw %.2f, e2e/engine %.2f, e2e/raw %.2f, engine %.1f req/s (batch 16; "
-                        + "batch 1: %.1f), e2e %.1f req/s%n", engine16 / raw16, stream / engine16, stream / raw16,
-                engine16, engine1, stream);
+        if (withStream) {
+            out.printf(Locale.ROOT, "summary: engine/raw %.2f, e2e/engine %.2f, e2e/raw %.2f, engine %.1f req/s "
+                            + "(batch 16; batch 1: %.1f), e2e %.1f req/s%n", engine16 / raw16, stream / engine16,
+                    stream / raw16, engine16, engine1, stream);
+        } else {
+            out.printf(Locale.ROOT, "summary: engine/raw %.2f, engine %.1f req/s (batch 16; batch 1: %.1f)%n",
+                    engine16 / raw16, engine16, engine1);
+        }
     }
 
     private double rawRow(RawSessionBenchmark raw, List<long[]> ids, int batch, String set, int r) {

@@ -19,28 +19,33 @@ import java.util.function.ToIntFunction;
  * {@code bench/corpus.jsonl}), and a long set made from them: each sentence after enough of the others (masks
  * filled in) to reach about 128 tokens.
  */
-final class BenchCorpus {
-    static final String RESOURCE = "/bench/corpus.jsonl";
+public final class BenchCorpus {
+    public static final String RESOURCE = "/bench/corpus.jsonl";
     static final int LONG_TOKENS = 128;
 
     private BenchCorpus() {}
 
     /** The corpus's requests. */
-    static List<FillMaskRequest> shortSet() {
-        FillMaskCodec codec = new FillMaskCodec();
-        List<FillMaskRequest> requests = new ArrayList<>();
+    public static List<FillMaskRequest> shortSet() {
         try (InputStream in = BenchCorpus.class.getResourceAsStream(RESOURCE)) {
             if (in == null) {
                 throw new IllegalStateException("the benchmark corpus " + RESOURCE + " is not on the class path");
             }
-            BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
-            for (String line = reader.readLine(); line != null; line = reader.readLine()) {
-                if (!line.isBlank() && codec.readRequest(line) instanceof DecodedRequest.Valid valid) {
-                    requests.add(valid.request());
-                }
-            }
+            return read(in);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The valid requests of a JSONL stream (the corpus has no others). */
+    public static List<FillMaskRequest> read(InputStream in) throws IOException {
+        FillMaskCodec codec = new FillMaskCodec();
+        List<FillMaskRequest> requests = new ArrayList<>();
+        BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+        for (String line = reader.readLine(); line != null; line = reader.readLine()) {
+            if (!line.isBlank() && codec.readRequest(line) instanceof DecodedRequest.Valid valid) {
+                requests.add(valid.request());
+            }
         }
         return requests;
     }

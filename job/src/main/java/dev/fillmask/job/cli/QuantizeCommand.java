@@ -1,7 +1,6 @@
 package dev.fillmask.job.cli;
 
-import dev.fillmask.schemas.DecodedRequest;
-import dev.fillmask.schemas.FillMaskCodec;
+import dev.fillmask.job.bench.BenchCorpus;
 import dev.fillmask.schemas.FillMaskRequest;
 import dev.fillmask.udf.engine.EngineOptions;
 import dev.fillmask.udf.engine.FillMaskEngine;
@@ -10,15 +9,11 @@ import dev.fillmask.udf.quantize.AccuracyReport;
 import dev.fillmask.udf.quantize.Int8Options;
 import dev.fillmask.udf.quantize.Int8Quantizer;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -32,7 +27,6 @@ final class QuantizeCommand {
             ONNX Runtime int8 MatMuls (the LM head stays float32), tokenizer and config files are copied. A short
             calibration run finds the activation channels too large for int8, which stay float32. Then compares the
             copy with the float32 model on the bench corpus and prints the report on stdout.""";
-    static final String CORPUS_RESOURCE = "/bench/corpus.jsonl";
 
     static final List<CommandLine.Option> OPTIONS = List.of(
             new CommandLine.Option("model", "DIR", "float32 model folder to quantize", "the default model"),
@@ -81,8 +75,14 @@ final class QuantizeCommand {
         if (cli.flag("no-report")) {
             return 0;
         }
-        List<FillMaskRequest> corpus = cli.has("corpus") ? readCorpus(Files.newInputStream(Path.of(cli.get("corpus"))))
-                : readCorpus(QuantizeCommand.class.getResourceAsStream(CORPUS_RESOURCE));
+        List<FillMaskRequest> corpus;
+        if (cli.has("corpus")) {
+            try (InputStream in = Files.newInputStream(Path.of(cli.get("corpus")))) {
+                corpus = BenchCorpus.read(in);
+            }
+        } else {
+            corpus = BenchCorpus.shortSet();
+        }
         EngineOptions engineOptions = EngineOptions.defaults().withIntraOpThreads(cli.intValue("threads", 0));
         try (FillMaskEngine fp32 = FillMaskEngine.open(model, engineOptions);
              FillMaskEngine int8 = FillMaskEngine.open(result.out(), engineOptions)) {
@@ -106,22 +106,5 @@ final class QuantizeCommand {
         } catch (NumberFormatException e) {
             throw new CommandLine.UsageException("--smoothing must be a number in [0, 1], got '" + value + "'");
         }
-    }
-
-    /** The valid requests of a JSONL stream; the bench corpus has no others. */
-    static List<FillMaskRequest> readCorpus(InputStream in) throws IOException {
-        if (in == null) {
-            throw new IllegalStateException("the bench corpus " + CORPUS_RESOURCE + " is not on the class path");
-        }
-        FillMaskCodec codec = new FillMaskCodec();
-        List<FillMaskRequest> requests = new ArrayList<>();
-        try (BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-            for (String line = reader.readLine(); line != null; line = reader.readLine()) {
-                if (!line.isBlank() && codec.readRequest(line) instanceof DecodedRequest.Valid valid) {
-                    requests.add(valid.request());
-                }
-            }
-        }
-        return requests;
     }
 }

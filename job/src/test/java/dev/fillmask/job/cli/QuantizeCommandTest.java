@@ -1,5 +1,6 @@
 package dev.fillmask.job.cli;
 
+import dev.fillmask.job.bench.BenchCorpus;
 import dev.fillmask.udf.testing.TinyMaskedLm;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -7,7 +8,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -62,16 +62,14 @@ class QuantizeCommandTest {
     }
 
     @Test
-    void theShippedCorpusHasAboutAHundredRequestsWithOneOrTwoMasks() throws IOException {
-        try (InputStream in = QuantizeCommandTest.class.getResourceAsStream(QuantizeCommand.CORPUS_RESOURCE)) {
-            var requests = QuantizeCommand.readCorpus(in);
-            assertTrue(requests.size() >= 100, "requests: " + requests.size());
-            for (var r : requests) {
-                int masks = r.inputs().split("\\[MASK]", -1).length - 1;
-                int words = r.inputs().split("\\s+").length;
-                assertTrue(masks >= 1 && masks <= 2, r.inputs());
-                assertTrue(words >= 5 && words <= 60, r.inputs());
-            }
+    void theShippedCorpusHasAboutAHundredRequestsWithOneOrTwoMasks() {
+        var requests = BenchCorpus.shortSet();
+        assertTrue(requests.size() >= 100, "requests: " + requests.size());
+        for (var r : requests) {
+            int masks = r.inputs().split("\\[MASK]", -1).length - 1;
+            int words = r.inputs().split("\\s+").length;
+            assertTrue(masks >= 1 && masks <= 2, r.inputs());
+            assertTrue(words >= 5 && words <= 60, r.inputs());
         }
     }
 }

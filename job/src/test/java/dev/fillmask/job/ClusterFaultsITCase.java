@@ -2,6 +2,7 @@ package dev.fillmask.job;
 
 import dev.fillmask.job.cluster.ChildProcess;
 import dev.fillmask.job.cluster.FlinkProcesses;
+import dev.fillmask.job.cluster.Pause;
 import dev.fillmask.job.reliability.AnswerLedger;
 import dev.fillmask.job.reliability.ClusterProbe;
 import dev.fillmask.job.reliability.ReliabilityCluster;
@@ -123,7 +124,7 @@ class ClusterFaultsITCase {
                 int failuresBeforeBroker = ClusterProbe.failures(flink.rest(), job[0]);
                 fault = System.currentTimeMillis();
                 cluster.kafka().kill();
-                sleep(3000);
+                Pause.sleep(3000);
                 long restart = System.currentTimeMillis();
                 cluster.kafka().restart().awaitReady();
                 long brokerUp = System.currentTimeMillis();
@@ -222,16 +223,7 @@ class ClusterFaultsITCase {
                 throw new IllegalStateException("timed out after " + timeout + " waiting for " + what
                         + flink.logTails());
             }
-            sleep(100);
-        }
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
+            Pause.sleep(100);
         }
     }
 }

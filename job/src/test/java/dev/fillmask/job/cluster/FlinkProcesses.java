@@ -414,7 +414,7 @@ public final class FlinkProcesses implements AutoCloseable {
                 throw new IllegalStateException("timed out after " + timeout + " waiting for " + what
                         + (last == null ? "" : " (last error: " + last.getMessage() + ")") + logTails());
             }
-            KafkaProcess.sleep(250);
+            Pause.sleep(250);
         }
     }
 }

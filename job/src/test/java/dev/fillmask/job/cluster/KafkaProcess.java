@@ -89,7 +89,7 @@ public final class KafkaProcess implements AutoCloseable {
                     throw new IllegalStateException("the Kafka broker was not ready within " + READY_TIMEOUT + ":\n"
                             + broker.logTail(60));
                 }
-                sleep(250);
+                Pause.sleep(250);
             }
         }
     }
@@ -194,15 +194,6 @@ public final class KafkaProcess implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalStateException("no jar folder " + libDir.toAbsolutePath() + " (made by the job module's "
                     + "pre-integration-test phase: run `mvn verify`, or `mvn pre-integration-test`, first)", e);
-        }
-    }
-
-    static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
         }
     }
 }

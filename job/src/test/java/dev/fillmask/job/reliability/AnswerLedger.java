@@ -1,5 +1,6 @@
 package dev.fillmask.job.reliability;
 
+import dev.fillmask.job.cluster.Pause;
 import dev.fillmask.schemas.FillMaskCodec;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -116,7 +117,7 @@ public final class AnswerLedger implements AutoCloseable {
             if (System.nanoTime() > deadline || hopeless.getAsBoolean()) {
                 return false;
             }
-            sleep(200);
+            Pause.sleep(200);
         }
     }
 
@@ -135,13 +136,13 @@ public final class AnswerLedger implements AutoCloseable {
             if (System.nanoTime() > deadline || hopeless.getAsBoolean()) {
                 return -1;
             }
-            sleep(100);
+            Pause.sleep(100);
         }
     }
 
     /** Reads on for {@code quiet}, so that late duplicates, if any, are counted. */
     public void quiet(Duration quiet) {
-        sleep(quiet.toMillis());
+        Pause.sleep(quiet.toMillis());
         check();
     }
 
@@ -208,15 +209,6 @@ public final class AnswerLedger implements AutoCloseable {
             thread.join(TimeUnit.SECONDS.toMillis(10));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
         }
     }
 }

@@ -6,6 +6,8 @@ import dev.fillmask.job.kafka.KafkaConnections;
 import dev.fillmask.job.kafka.KafkaPreflight;
 import dev.fillmask.job.kafka.KafkaRecord;
 import dev.fillmask.job.kafka.KafkaRequests;
+import dev.fillmask.job.kafka.RecordSizeLimit;
+import dev.fillmask.schemas.RequestLimits;
 import dev.fillmask.udf.engine.EngineOptions;
 import dev.fillmask.udf.engine.ExecutionProvider;
 import dev.fillmask.udf.flink.BatchPolicy;
@@ -76,10 +78,12 @@ public final class FillMaskJob {
 
     /** Adds the job's graph to {@code env}. */
     public void addTo(StreamExecutionEnvironment env) {
+        RecordSizeLimit recordLimit = RecordSizeLimit.of(KafkaConnections.clientPropertiesOf(options));
+        RequestLimits limits = FillMaskOptions.requestLimits(options, recordLimit.defaultMaxAnswerBytes());
         FillMaskOperator<KafkaRecord, AnsweredRecord> operator = new FillMaskOperator<>(modelFolder,
-                engineOptions(options), options.get(FillMaskOptions.DEVICE_ID) < 0,
+                engineOptions(options, limits), options.get(FillMaskOptions.DEVICE_ID) < 0,
                 new BatchPolicy(options.get(FillMaskOptions.BATCH_SIZE), options.get(FillMaskOptions.BATCH_MAX_DELAY)),
-                new KafkaRequests(FillMaskOptions.requestLimits(options)));
+                new KafkaRequests(limits, recordLimit));
         DataStream<AnsweredRecord> answered = env
                 .fromSource(source, WatermarkStrategy.noWatermarks(), "requests").uid("requests")
                 .transform("fill-mask", TypeInformation.of(AnsweredRecord.class), operator).uid("fill-mask");
@@ -99,7 +103,7 @@ public final class FillMaskJob {
         }
     }
 
-    static EngineOptions engineOptions(Configuration options) {
+    static EngineOptions engineOptions(Configuration options, RequestLimits limits) {
         String provider = options.get(FillMaskOptions.PROVIDER).trim().toUpperCase(Locale.ROOT);
         ExecutionProvider executionProvider;
         try {
@@ -114,7 +118,7 @@ public final class FillMaskJob {
                     + " must be >= 0 (0 = cores / slots), got " + threads);
         }
         return EngineOptions.defaults()
-                .withLimits(FillMaskOptions.requestLimits(options))
+                .withLimits(limits)
                 .withIntraOpThreads(threads)
                 .withProvider(executionProvider, Math.max(0, options.get(FillMaskOptions.DEVICE_ID)),
                         options.get(FillMaskOptions.CPU_FALLBACK));

@@ -118,17 +118,34 @@ public final class FillMaskOptions {
             .intType().defaultValue(RequestLimits.DEFAULT_MAX_TOP_K)
             .withDescription("Largest `parameters.top_k` accepted; above the vocabulary size it is an error anyway.");
 
+    public static final ConfigOption<Integer> MAX_ANSWER_BYTES = ConfigOptions.key(PREFIX + "max-answer-bytes")
+            .intType().defaultValue(RequestLimits.DEFAULT_MAX_ANSWER_BYTES)
+            .withDescription("Largest answer, in bytes of JSON; a request whose answer would be larger (a large "
+                    + "top_k x many masks x a long input) gets an error answer saying how large and what to lower. "
+                    + "The default fits Kafka's default max.request.size (1 MiB) with 64 KiB to spare for key and "
+                    + "headers; when --kafka-properties raises max.request.size, the default follows it.");
+
     /** Every option, in the order of the help text and the README. */
     public static final List<ConfigOption<?>> ALL = List.of(
             BOOTSTRAP_SERVERS, INPUT_TOPIC, OUTPUT_TOPIC, DEAD_LETTER_TOPIC, GROUP_ID, STARTING_OFFSETS,
             DELIVERY_GUARANTEE, TRANSACTIONAL_ID_PREFIX, KAFKA_PROPERTIES, PARALLELISM, CHECKPOINT_INTERVAL,
             MODEL, BATCH_SIZE, BATCH_MAX_DELAY, THREADS, PROVIDER, DEVICE_ID, CPU_FALLBACK,
-            MAX_REQUEST_BYTES, MAX_INPUT_CHARS, MAX_MASKS, MAX_TARGETS, MAX_TOP_K);
+            MAX_REQUEST_BYTES, MAX_INPUT_CHARS, MAX_MASKS, MAX_TARGETS, MAX_TOP_K, MAX_ANSWER_BYTES);
 
-    /** The request bounds the options set. */
+    /** The request bounds the options set, for answers sent as records of at most Kafka's default size. */
     public static RequestLimits requestLimits(org.apache.flink.configuration.ReadableConfig options) {
+        return requestLimits(options, RequestLimits.DEFAULT_MAX_ANSWER_BYTES);
+    }
+
+    /**
+     * The request bounds the options set; the answer bound, unless set, is {@code defaultMaxAnswerBytes} (what fits
+     * the answer producer's records).
+     */
+    public static RequestLimits requestLimits(org.apache.flink.configuration.ReadableConfig options,
+                                              int defaultMaxAnswerBytes) {
         return new RequestLimits(options.get(MAX_REQUEST_BYTES), options.get(MAX_INPUT_CHARS), options.get(MAX_MASKS),
-                options.get(MAX_TARGETS), options.get(MAX_TOP_K));
+                options.get(MAX_TARGETS), options.get(MAX_TOP_K),
+                options.getOptional(MAX_ANSWER_BYTES).orElse(defaultMaxAnswerBytes));
     }
 
     /** Where a job without a checkpoint starts reading. */

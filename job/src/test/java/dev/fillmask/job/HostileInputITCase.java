@@ -1,5 +1,6 @@
 package dev.fillmask.job;
 
+import dev.fillmask.job.kafka.RecordSizeLimit;
 import dev.fillmask.job.kafka.DeadLetterEncoder;
 import dev.fillmask.job.kafka.KafkaRecord;
 import dev.fillmask.job.kafka.KafkaRequests;
@@ -171,7 +172,7 @@ class HostileInputITCase {
 
     /** What the job must answer to each hostile record: the codec and the engine, as the operator runs them. */
     private static Map<String, String> hostileReference(Path model, Map<String, byte[]> hostile) {
-        KafkaRequests records = new KafkaRequests(RequestLimits.defaults());
+        KafkaRequests records = new KafkaRequests(RequestLimits.defaults(), RecordSizeLimit.of(new java.util.Properties()));
         FillMaskCodec codec = new FillMaskCodec();
         Map<String, String> expected = new HashMap<>();
         try (FillMaskEngine engine = FillMaskEngine.open(model, EngineOptions.defaults().withIntraOpThreads(1))) {

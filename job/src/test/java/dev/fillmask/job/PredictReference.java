@@ -1,5 +1,6 @@
 package dev.fillmask.job;
 
+import dev.fillmask.job.kafka.RecordSizeLimit;
 import dev.fillmask.job.cli.FillMaskCli;
 import dev.fillmask.job.kafka.KafkaRequests;
 import dev.fillmask.schemas.FillMaskCodec;
@@ -35,7 +36,7 @@ final class PredictReference {
         assertEquals(0, code, "predict failed");
         List<String> predicted = List.of(out.toString(StandardCharsets.UTF_8).split("\n"));
         String tombstone = new FillMaskCodec().writeAnswerAsString(
-                new KafkaRequests(RequestLimits.defaults()).answeredTombstone());
+                new KafkaRequests(RequestLimits.defaults(), RecordSizeLimit.of(new java.util.Properties())).answeredTombstone());
         List<String> expected = new ArrayList<>(values.size());
         int next = 0;
         for (byte[] v : values) {

@@ -1,5 +1,6 @@
 package dev.fillmask.job;
 
+import dev.fillmask.job.kafka.RecordSizeLimit;
 import dev.fillmask.job.cli.JobArguments;
 import dev.fillmask.job.kafka.KafkaRecord;
 import dev.fillmask.job.kafka.KafkaRequests;
@@ -39,7 +40,7 @@ class RequestLimitsOptionsTest {
         Configuration options = JobArguments.parse(new String[] {"--max-request-bytes", "300", "--max-input-chars",
                 "120", "--max-masks", "2", "--max-targets", "3", "--max-top-k", "4"});
         RequestLimits limits = FillMaskOptions.requestLimits(options);
-        records = new KafkaRequests(limits);
+        records = new KafkaRequests(limits, RecordSizeLimit.of(new java.util.Properties()));
         engine = FillMaskEngine.open(TinyMaskedLm.write(dir.resolve("tiny")),
                 EngineOptions.defaults().withIntraOpThreads(1).withLimits(limits));
     }

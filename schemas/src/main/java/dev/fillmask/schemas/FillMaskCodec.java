@@ -305,6 +305,26 @@ public final class FillMaskCodec {
         return writeAnswerAsString(answer).getBytes(StandardCharsets.UTF_8);
     }
 
+    /**
+     * Writes an answer within the limits' {@link RequestLimits#maxAnswerBytes()}: an answer whose JSON would be
+     * larger is replaced by an error answer saying how large it would be and what to lower. What the job sends and
+     * what {@code predict} prints both come from here, so both paths answer alike.
+     */
+    public EncodedAnswer writeBoundedAnswer(FillMaskAnswer answer) {
+        String json = writeAnswerAsString(answer);
+        long bytes = utf8Length(json);
+        if (bytes > limits.maxAnswerBytes() && !answer.isError()) {
+            int masks = answer instanceof FillMaskAnswer.MultiMask multi ? multi.rows().size() : 1;
+            int candidates = answer instanceof FillMaskAnswer.MultiMask multi
+                    ? multi.rows().stream().mapToInt(List::size).max().orElse(0)
+                    : ((FillMaskAnswer.SingleMask) answer).candidates().size();
+            answer = FillMaskAnswer.error(AnswerSize.tooLarge(bytes, false, masks, candidates, limits.maxAnswerBytes()));
+            json = writeAnswerAsString(answer);
+        }
+        String error = answer instanceof FillMaskAnswer.Error e ? e.message() : null;
+        return new EncodedAnswer(json.getBytes(StandardCharsets.UTF_8), error);
+    }
+
     /** {@link #writeAnswer(FillMaskAnswer)} as a string (e.g. a JSONL line, without the line end). */
     public String writeAnswerAsString(FillMaskAnswer answer) {
         Objects.requireNonNull(answer, "answer");

@@ -10,8 +10,13 @@ package dev.fillmask.schemas;
  * @param maxTargets      the most entries {@code parameters.targets} may have
  * @param maxTopK         the largest {@code parameters.top_k} accepted; by default {@link Integer#MAX_VALUE}, since the
  *                        engine caps {@code top_k} at the vocabulary size anyway
+ * @param maxAnswerBytes  the most bytes (UTF-8 JSON) one answer may have. A request whose answer would be larger gets
+ *                        an error answer that says how large it would be and what to lower. The engine refuses what
+ *                        is surely too large before it builds any candidate; the codec checks the exact size when it
+ *                        writes the answer ({@link FillMaskCodec#writeBoundedAnswer}).
  */
-public record RequestLimits(int maxRequestBytes, int maxInputChars, int maxMasks, int maxTargets, int maxTopK)
+public record RequestLimits(int maxRequestBytes, int maxInputChars, int maxMasks, int maxTargets, int maxTopK,
+                            int maxAnswerBytes)
         implements java.io.Serializable {
 
     public static final int DEFAULT_MAX_REQUEST_BYTES = 1 << 20;
@@ -19,6 +24,13 @@ public record RequestLimits(int maxRequestBytes, int maxInputChars, int maxMasks
     public static final int DEFAULT_MAX_MASKS = 64;
     public static final int DEFAULT_MAX_TARGETS = 1_000;
     public static final int DEFAULT_MAX_TOP_K = Integer.MAX_VALUE;
+    /**
+     * Kafka's default producer {@code max.request.size} (1 MiB) less {@link #ANSWER_RECORD_RESERVE_BYTES}: an answer
+     * this large still fits one producer request with its key and headers.
+     */
+    public static final int DEFAULT_MAX_ANSWER_BYTES = (1 << 20) - RequestLimits.ANSWER_RECORD_RESERVE_BYTES;
+    /** The room kept beside an answer in one Kafka record for its key, headers and the record's framing. */
+    public static final int ANSWER_RECORD_RESERVE_BYTES = 64 << 10;
 
     public RequestLimits {
         requirePositive("maxRequestBytes", maxRequestBytes);
@@ -26,32 +38,37 @@ public record RequestLimits(int maxRequestBytes, int maxInputChars, int maxMasks
         requirePositive("maxMasks", maxMasks);
         requirePositive("maxTargets", maxTargets);
         requirePositive("maxTopK", maxTopK);
+        requirePositive("maxAnswerBytes", maxAnswerBytes);
     }
 
-    /** 1 MiB, 100,000 characters, 64 masks, 1,000 targets, no top_k limit of its own. */
+    /** 1 MiB, 100,000 characters, 64 masks, 1,000 targets, no top_k limit of its own, answers up to 960 KiB. */
     public static RequestLimits defaults() {
         return new RequestLimits(DEFAULT_MAX_REQUEST_BYTES, DEFAULT_MAX_INPUT_CHARS, DEFAULT_MAX_MASKS,
-                DEFAULT_MAX_TARGETS, DEFAULT_MAX_TOP_K);
+                DEFAULT_MAX_TARGETS, DEFAULT_MAX_TOP_K, DEFAULT_MAX_ANSWER_BYTES);
     }
 
     public RequestLimits withMaxRequestBytes(int value) {
-        return new RequestLimits(value, maxInputChars, maxMasks, maxTargets, maxTopK);
+        return new RequestLimits(value, maxInputChars, maxMasks, maxTargets, maxTopK, maxAnswerBytes);
     }
 
     public RequestLimits withMaxInputChars(int value) {
-        return new RequestLimits(maxRequestBytes, value, maxMasks, maxTargets, maxTopK);
+        return new RequestLimits(maxRequestBytes, value, maxMasks, maxTargets, maxTopK, maxAnswerBytes);
     }
 
     public RequestLimits withMaxMasks(int value) {
-        return new RequestLimits(maxRequestBytes, maxInputChars, value, maxTargets, maxTopK);
+        return new RequestLimits(maxRequestBytes, maxInputChars, value, maxTargets, maxTopK, maxAnswerBytes);
     }
 
     public RequestLimits withMaxTargets(int value) {
-        return new RequestLimits(maxRequestBytes, maxInputChars, maxMasks, value, maxTopK);
+        return new RequestLimits(maxRequestBytes, maxInputChars, maxMasks, value, maxTopK, maxAnswerBytes);
     }
 
     public RequestLimits withMaxTopK(int value) {
-        return new RequestLimits(maxRequestBytes, maxInputChars, maxMasks, maxTargets, value);
+        return new RequestLimits(maxRequestBytes, maxInputChars, maxMasks, maxTargets, value, maxAnswerBytes);
+    }
+
+    public RequestLimits withMaxAnswerBytes(int value) {
+        return new RequestLimits(maxRequestBytes, maxInputChars, maxMasks, maxTargets, maxTopK, value);
     }
 
     private static void requirePositive(String name, int value) {

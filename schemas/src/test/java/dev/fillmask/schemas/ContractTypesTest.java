@@ -40,12 +40,12 @@ class ContractTypesTest {
     @Test
     void limitsDefaults() {
         RequestLimits d = RequestLimits.defaults();
-        assertEquals(new RequestLimits(1_048_576, 100_000, 64, 1_000, Integer.MAX_VALUE), d);
+        assertEquals(new RequestLimits(1_048_576, 100_000, 64, 1_000, Integer.MAX_VALUE, 983_040), d);
         assertEquals(d, new FillMaskCodec().limits());
         assertEquals(10, d.withMaxTopK(10).maxTopK());
         assertEquals(3, d.withMaxMasks(3).maxMasks());
         assertThrows(IllegalArgumentException.class, () -> d.withMaxTargets(0));
-        assertThrows(IllegalArgumentException.class, () -> new RequestLimits(-1, 1, 1, 1, 1));
+        assertThrows(IllegalArgumentException.class, () -> new RequestLimits(-1, 1, 1, 1, 1, 1));
     }
 
     @Test

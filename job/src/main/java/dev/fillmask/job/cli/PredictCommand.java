@@ -95,7 +95,7 @@ final class PredictCommand {
             answers[validAt.get(k)] = predicted.get(k);
         }
         for (FillMaskAnswer answer : answers) {
-            sink.write(codec.writeAnswer(answer));
+            sink.write(codec.writeBoundedAnswer(answer).json());
             sink.write('\n');
         }
         sink.flush();

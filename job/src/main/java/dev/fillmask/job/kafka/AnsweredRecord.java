@@ -9,13 +9,16 @@ public class AnsweredRecord {
     /** The answer's JSON (UTF-8): candidates, rows of candidates, or {"error": ...}. */
     public byte[] answer;
     public String error;
+    /** The request's key is too large for any record: the answer goes under its hash ({@link RecordSizeLimit}). */
+    public boolean keyTooLarge;
 
     public AnsweredRecord() {}
 
-    public AnsweredRecord(KafkaRecord request, byte[] answer, String error) {
+    public AnsweredRecord(KafkaRecord request, byte[] answer, String error, boolean keyTooLarge) {
         this.request = request;
         this.answer = answer;
         this.error = error;
+        this.keyTooLarge = keyTooLarge;
     }
 
     public boolean isError() {

@@ -8,8 +8,10 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * The dead letter of a request answered with an error: the original key, value and headers untouched, plus headers in
- * Kafka Connect's dead-letter convention saying why and where it came from. (Only a value too large for a producer
- * request is left out; see {@link #MAX_VALUE_BYTES}.)
+ * Kafka Connect's dead-letter convention saying why and where it came from. A dead letter must always be sendable
+ * ({@link RecordSizeLimit}), so when the original record is too large for one, its parts are left out in this order
+ * until it fits, each with a header saying how large it was: the value, then the original headers, then the key
+ * (replaced by {@code sha256:<hex>}).
  */
 public final class DeadLetterEncoder implements KafkaRecordSerializationSchema<AnsweredRecord> {
     private static final long serialVersionUID = 1L;
@@ -21,42 +23,74 @@ public final class DeadLetterEncoder implements KafkaRecordSerializationSchema<A
     public static final String HEADER_STAGE = "__connect.errors.stage";
     /** Set when the value was left out: its size in bytes. */
     public static final String HEADER_VALUE_OMITTED = "fill-mask.value.omitted.bytes";
+    /** Set when the original headers were left out: their total size in bytes (keys and values). */
+    public static final String HEADER_HEADERS_OMITTED = "fill-mask.headers.omitted.bytes";
     /** The stage that rejected it: the fill-mask job (decoding or the model's checks). */
     static final String STAGE = "fill-mask";
-    /**
-     * The largest value a dead letter carries: below the producer's default max.request.size (1 MiB) with room for
-     * key and headers. A larger value (a 10 MB request, say) would make the dead-letter producer fail the job over
-     * and over; its dead letter goes without the value, with {@link #HEADER_VALUE_OMITTED} saying how large it was.
-     */
-    public static final int MAX_VALUE_BYTES = 1_000_000;
 
     private final String topic;
+    private final RecordSizeLimit limit;
 
-    public DeadLetterEncoder(String topic) {
+    public DeadLetterEncoder(String topic, RecordSizeLimit limit) {
         this.topic = topic;
+        this.limit = limit;
     }
 
     @Override
     public ProducerRecord<byte[], byte[]> serialize(AnsweredRecord answered, KafkaSinkContext context, Long timestamp) {
         KafkaRecord in = answered.request;
-        RecordHeaders headers = new RecordHeaders();
-        for (int i = 0; i < in.headerKeys.length; i++) {
-            headers.add(in.headerKeys[i], in.headerValues[i]);
-        }
-        headers.add(HEADER_TOPIC, utf8(in.topic));
-        headers.add(HEADER_PARTITION, utf8(Integer.toString(in.partition)));
-        headers.add(HEADER_OFFSET, utf8(Long.toString(in.offset)));
-        headers.add(HEADER_STAGE, utf8(STAGE));
-        headers.add(HEADER_MESSAGE, utf8(answered.error));
+        byte[] key = in.key;
         byte[] value = in.value;
-        if (value != null && value.length > MAX_VALUE_BYTES) {
-            headers.add(HEADER_VALUE_OMITTED, utf8(Integer.toString(value.length)));
+        RecordHeaders headers = headers(answered, true);
+        if (value != null && !limit.fits(key, value, headers.toArray())) {
+            headers.add(HEADER_VALUE_OMITTED, ascii(Integer.toString(value.length)));
             value = new byte[0];
         }
-        return new ProducerRecord<>(topic, null, timestamp, in.key, value, headers);
+        if (!limit.fits(key, value, headers.toArray())) {
+            RecordHeaders own = headers(answered, false);
+            own.add(HEADER_HEADERS_OMITTED, ascii(Long.toString(originalHeaderBytes(in))));
+            if (headers.lastHeader(HEADER_VALUE_OMITTED) != null) {
+                own.add(headers.lastHeader(HEADER_VALUE_OMITTED));
+            }
+            headers = own;
+        }
+        if (key != null && !limit.fits(key, value, headers.toArray())) {
+            headers.add(RecordSizeLimit.HEADER_KEY_SHA256, ascii(RecordSizeLimit.sha256(key)));
+            headers.add(RecordSizeLimit.HEADER_KEY_OMITTED, ascii(Integer.toString(key.length)));
+            key = RecordSizeLimit.keyStandIn(key);
+        }
+        return new ProducerRecord<>(topic, null, timestamp, key, value, headers);
+    }
+
+    private static RecordHeaders headers(AnsweredRecord answered, boolean withOriginal) {
+        KafkaRecord in = answered.request;
+        RecordHeaders headers = new RecordHeaders();
+        if (withOriginal) {
+            for (int i = 0; i < in.headerKeys.length; i++) {
+                headers.add(in.headerKeys[i], in.headerValues[i]);
+            }
+        }
+        headers.add(HEADER_TOPIC, utf8(in.topic));
+        headers.add(HEADER_PARTITION, ascii(Integer.toString(in.partition)));
+        headers.add(HEADER_OFFSET, ascii(Long.toString(in.offset)));
+        headers.add(HEADER_STAGE, ascii(STAGE));
+        headers.add(HEADER_MESSAGE, utf8(answered.error));
+        return headers;
+    }
+
+    private static long originalHeaderBytes(KafkaRecord in) {
+        long bytes = 0;
+        for (int i = 0; i < in.headerKeys.length; i++) {
+            bytes += utf8(in.headerKeys[i]).length + (in.headerValues[i] == null ? 0 : in.headerValues[i].length);
+        }
+        return bytes;
     }
 
     private static byte[] utf8(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
     }
 }

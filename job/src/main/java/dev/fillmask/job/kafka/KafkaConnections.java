@@ -69,7 +69,12 @@ public final class KafkaConnections {
     }
 
     public KafkaSink<AnsweredRecord> deadLetterSink() {
-        return sink(new DeadLetterEncoder(options.get(FillMaskOptions.DEAD_LETTER_TOPIC)), "dead-letters");
+        return sink(new DeadLetterEncoder(options.get(FillMaskOptions.DEAD_LETTER_TOPIC), recordLimit()), "dead-letters");
+    }
+
+    /** The largest record the sinks' producers can send (their max.request.size, from --kafka-properties). */
+    public RecordSizeLimit recordLimit() {
+        return RecordSizeLimit.of(clientProperties);
     }
 
     private KafkaSink<AnsweredRecord> sink(KafkaRecordSerializationSchema<AnsweredRecord> encoder, String role) {

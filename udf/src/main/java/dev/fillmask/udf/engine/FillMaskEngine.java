@@ -1,6 +1,7 @@
 package dev.fillmask.udf.engine;
 
 import ai.onnxruntime.OrtException;
+import dev.fillmask.schemas.AnswerSize;
 import dev.fillmask.schemas.Candidate;
 import dev.fillmask.schemas.FillMaskAnswer;
 import dev.fillmask.schemas.FillMaskRequest;
@@ -18,6 +19,12 @@ import java.util.List;
  * the Hugging Face {@code FillMaskPipeline} (see fill-mask-contract.md). One tokenizer and one ONNX Runtime session
  * per engine; the whole batch goes through the model in ONE run, padded to its longest input. A request that cannot
  * be answered gets an error answer; the others in its batch are not affected. Thread-safe; close it when done.
+ *
+ * <p>A failure belongs to the request that caused it. A request the tokenizer cannot read, whose answer would be too
+ * large, or on which ONNX Runtime fails gets an error answer of its own: a failed model run is split in halves until
+ * the requests that fail it stand alone ({@link FaultIsolation}). Only when the model fails even on a known-good
+ * request does {@link #predict} throw {@link EngineFailureException}: that is a failure of the machine, not of a
+ * record, and the caller restarts.
  */
 public final class FillMaskEngine implements AutoCloseable {
     private final ModelFolder folder;
@@ -87,7 +94,11 @@ public final class FillMaskEngine implements AutoCloseable {
         return predict(List.of(request)).get(0);
     }
 
-    /** Answers for {@code requests}, in the same order: each an answer or an error, never missing. */
+    /**
+     * Answers for {@code requests}, in the same order: each an answer or an error, never missing.
+     *
+     * @throws EngineFailureException if the model fails even on a request that cannot be at fault
+     */
     public List<FillMaskAnswer> predict(List<FillMaskRequest> requests) {
         return nativeThread.call(() -> predictHere(requests));
     }
@@ -96,7 +107,7 @@ public final class FillMaskEngine implements AutoCloseable {
         FillMaskAnswer[] answers = new FillMaskAnswer[requests.size()];
         List<Prepared> ready = new ArrayList<>(requests.size());
         for (int i = 0; i < requests.size(); i++) {
-            Preparation preparation = prepare(requests.get(i));
+            Preparation preparation = prepareGuarded(requests.get(i));
             if (preparation instanceof Rejected rejected) {
                 answers[i] = rejected.error();
             } else {
@@ -104,12 +115,36 @@ public final class FillMaskEngine implements AutoCloseable {
             }
         }
         if (!ready.isEmpty()) {
-            float[][][] logits = runModel(ready);
-            for (int r = 0; r < ready.size(); r++) {
-                answers[ready.get(r).index()] = answer(ready.get(r), logits[r]);
+            FaultIsolation isolation = new FaultIsolation(this::canaryWorks);
+            for (int[] run : PaddingPlanner.plan(ready.stream().mapToInt(p -> p.input().ids().length).toArray())) {
+                List<Prepared> runRequests = new ArrayList<>(run.length);
+                for (int i : run) {
+                    runRequests.add(ready.get(i));
+                }
+                isolation.run(runRequests, this::runModel, (prepared, logits) -> answers[prepared.index()] =
+                        answerGuarded(prepared, logits), (prepared, message) -> answers[prepared.index()] =
+                        FillMaskAnswer.error(message));
             }
         }
         return Arrays.asList(answers);
+    }
+
+    /** {@link #prepare}, with whatever the tokenizer throws on this one request turned into its error answer. */
+    private Preparation prepareGuarded(FillMaskRequest request) {
+        try {
+            return prepare(request);
+        } catch (RuntimeException | OutOfMemoryError e) {
+            return rejected("the request could not be tokenized: " + FaultIsolation.describe(e));
+        }
+    }
+
+    /** {@link #answer}, with a failure while building this one answer turned into its error answer. */
+    private FillMaskAnswer answerGuarded(Prepared prepared, float[][] maskLogits) {
+        try {
+            return answer(prepared, maskLogits);
+        } catch (RuntimeException | OutOfMemoryError e) {
+            return FillMaskAnswer.error("the answer could not be built: " + FaultIsolation.describe(e));
+        }
     }
 
     /** What checking a request against the model gives: model input, or the error that explains why not. */
@@ -177,8 +212,38 @@ public final class FillMaskEngine implements AutoCloseable {
                     + " tokens apart, more than fit in one window of the model's maximum length ("
                     + folder.maxLength() + " tokens with special tokens): put them closer or split the request");
         }
+        long atLeast = answerAtLeast(text.ids(), masks.length, topK);
+        if (atLeast > limits.maxAnswerBytes()) {
+            return new Rejected(FillMaskAnswer.error(
+                    AnswerSize.tooLarge(atLeast, true, masks.length, topK, limits.maxAnswerBytes())));
+        }
         return new Checked(text.ids(), masks, input, targetIds, topK);
     }
+
+    /**
+     * The fewest bytes this request's answer can take, known before any candidate is built: every candidate carries
+     * the whole input (less its masks, less a few characters that decoding may tidy away) besides its own fields.
+     * Decoding the input costs one tokenizer call, so it is skipped when even the most the input could decode to
+     * keeps the answer within the bound (every ordinary request).
+     */
+    private long answerAtLeast(long[] ids, int masks, int topK) {
+        long mostSequenceBytes = (long) ids.length * (3L * folder.vocabulary().longestTokenChars() + 1);
+        if (AnswerSize.atLeast(masks, topK, mostSequenceBytes) <= limits.maxAnswerBytes()) {
+            return 0;
+        }
+        int maskId = folder.maskTokenId();
+        long[] withoutMasks = Arrays.stream(ids).filter(id -> id != maskId).toArray();
+        String base = tokenizer.decode(withoutMasks, masks == 1);
+        long minSequenceBytes = base.getBytes(java.nio.charset.StandardCharsets.UTF_8).length - SEQUENCE_TIDY_BYTES;
+        return AnswerSize.atLeast(masks, topK, minSequenceBytes);
+    }
+
+    /**
+     * Filling a mask can make a sequence shorter than the input without its masks by a few bytes at most: decoding's
+     * clean-up joins the filled-in token to its neighbours (" ." to ".", " n't" to "n't"). Generous on purpose: this
+     * bound only refuses what is surely too large; the codec checks the exact size.
+     */
+    private static final int SEQUENCE_TIDY_BYTES = 16;
 
     private static Rejected rejected(String message) {
         return new Rejected(FillMaskAnswer.error(message));
@@ -189,28 +254,24 @@ public final class FillMaskEngine implements AutoCloseable {
         return java.util.stream.IntStream.range(0, ids.length).filter(i -> ids[i] == maskId).toArray();
     }
 
-    /**
-     * The mask rows' logits of every ready request, in order. The batch runs as one or more model runs of similar
-     * lengths ({@link PaddingPlanner}), so a long input does not make every short one carry its padding.
-     */
-    private float[][][] runModel(List<Prepared> ready) {
-        int[] lengths = ready.stream().mapToInt(p -> p.input().ids().length).toArray();
-        float[][][] logits = new float[ready.size()][][];
+    /** One session run over these requests: the mask rows' logits of each, in order. */
+    private float[][][] runModel(List<Prepared> run) throws OrtException {
+        List<ModelInput> inputs = new ArrayList<>(run.size());
+        for (Prepared p : run) {
+            inputs.add(p.input());
+        }
+        return session.maskLogits(inputs, folder.padTokenId());
+    }
+
+    /** Whether the model still answers a request that cannot be at fault: one mask and nothing else. */
+    private boolean canaryWorks() {
         try {
-            for (int[] run : PaddingPlanner.plan(lengths)) {
-                List<ModelInput> inputs = new ArrayList<>(run.length);
-                for (int i : run) {
-                    inputs.add(ready.get(i).input());
-                }
-                float[][][] runLogits = session.maskLogits(inputs, folder.padTokenId());
-                for (int k = 0; k < run.length; k++) {
-                    logits[run[k]] = runLogits[k];
-                }
-            }
-            return logits;
-        } catch (OrtException e) {
-            // Not the input's fault (the inputs were checked): let the caller fail and retry the batch.
-            throw new IllegalStateException("ONNX Runtime failed on a batch of " + ready.size() + ": " + e.getMessage(), e);
+            TokenizedText mask = tokenizer.encode(folder.maskToken());
+            ModelInput canary = MaskWindow.fit(mask, maskPositions(mask.ids()), folder.maxLength());
+            session.maskLogits(List.of(canary), folder.padTokenId());
+            return true;
+        } catch (OrtException | RuntimeException | OutOfMemoryError e) {
+            return false;
         }
     }
 

@@ -14,10 +14,12 @@ import java.util.Optional;
 public final class Vocabulary {
     private final Map<String, Integer> ids;
     private final int size;
+    private final int longestTokenChars;
 
     private Vocabulary(Map<String, Integer> ids) {
         this.ids = Map.copyOf(ids);
         this.size = ids.values().stream().mapToInt(Integer::intValue).max().orElse(-1) + 1;
+        this.longestTokenChars = ids.keySet().stream().mapToInt(String::length).max().orElse(0);
     }
 
     /** Reads {@code model.vocab} (an object for WordPiece/BPE/WordLevel, a list of [piece, score] for Unigram). */
@@ -41,6 +43,11 @@ public final class Vocabulary {
 
     public Optional<Integer> idOf(String token) {
         return Optional.ofNullable(ids.get(token));
+    }
+
+    /** The length, in UTF-16 chars, of the longest token: bounds how much text one decoded token can make. */
+    public int longestTokenChars() {
+        return longestTokenChars;
     }
 
     /** One past the largest id: the width of the model's logits. */

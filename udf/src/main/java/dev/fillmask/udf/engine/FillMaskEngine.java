@@ -9,6 +9,7 @@ import dev.fillmask.schemas.RequestLimits;
 import dev.fillmask.udf.model.ModelFolder;
 import dev.fillmask.udf.onnx.HeadForm;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -212,30 +213,42 @@ public final class FillMaskEngine implements AutoCloseable {
                     + " tokens apart, more than fit in one window of the model's maximum length ("
                     + folder.maxLength() + " tokens with special tokens): put them closer or split the request");
         }
-        long atLeast = answerAtLeast(text.ids(), masks.length, topK);
-        if (atLeast > limits.maxAnswerBytes()) {
-            return new Rejected(FillMaskAnswer.error(
-                    AnswerSize.tooLarge(atLeast, true, masks.length, topK, limits.maxAnswerBytes())));
+        if (AnswerSize.atLeast(masks.length, topK, mostSequenceBytes(text.ids())) > limits.maxAnswerBytes()) {
+            long atLeast = answerAtLeast(text.ids(), masks.length, topK);
+            if (atLeast > limits.maxAnswerBytes()) {
+                return new Rejected(FillMaskAnswer.error(
+                        AnswerSize.tooLarge(atLeast, true, masks.length, topK, limits.maxAnswerBytes())));
+            }
         }
         return new Checked(text.ids(), masks, input, targetIds, topK);
     }
 
     /**
+     * The most bytes any sequence decoded from {@code ids} can take: when even this keeps an answer within the bound
+     * (every ordinary request), the input need not be decoded to bound its answer.
+     */
+    private long mostSequenceBytes(long[] ids) {
+        return (long) ids.length * (3L * folder.vocabulary().longestTokenChars() + 1);
+    }
+
+    /**
      * The fewest bytes this request's answer can take, known before any candidate is built: every candidate carries
      * the whole input (less its masks, less a few characters that decoding may tidy away) besides its own fields.
-     * Decoding the input costs one tokenizer call, so it is skipped when even the most the input could decode to
-     * keeps the answer within the bound (every ordinary request).
      */
     private long answerAtLeast(long[] ids, int masks, int topK) {
-        long mostSequenceBytes = (long) ids.length * (3L * folder.vocabulary().longestTokenChars() + 1);
-        if (AnswerSize.atLeast(masks, topK, mostSequenceBytes) <= limits.maxAnswerBytes()) {
-            return 0;
-        }
         int maskId = folder.maskTokenId();
         long[] withoutMasks = Arrays.stream(ids).filter(id -> id != maskId).toArray();
         String base = tokenizer.decode(withoutMasks, masks == 1);
-        long minSequenceBytes = base.getBytes(java.nio.charset.StandardCharsets.UTF_8).length - SEQUENCE_TIDY_BYTES;
+        long minSequenceBytes = base.getBytes(StandardCharsets.UTF_8).length - SEQUENCE_TIDY_BYTES;
         return AnswerSize.atLeast(masks, topK, minSequenceBytes);
+    }
+
+    /** {@link #answerAtLeast(long[], int, int)} of one request with its own top_k (for tests of the bound). */
+    long answerAtLeast(String inputs, int topK) {
+        return nativeThread.call(() -> {
+            long[] ids = tokenizer.encode(inputs).ids();
+            return answerAtLeast(ids, maskPositions(ids).length, topK);
+        });
     }
 
     /**

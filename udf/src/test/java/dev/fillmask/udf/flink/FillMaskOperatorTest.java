@@ -179,6 +179,36 @@ class FillMaskOperatorTest {
     }
 
     @Test
+    void aRequestThatFailsTheModelGetsAnErrorAndTheOthersTheirAnswers() throws Exception {
+        Path faulty = TinyMaskedLm.writeWithTooFewPositions(dir.resolve("too-few-positions"));
+        String poison = "{\"inputs\": \"" + "the cat sat on the mat and ".repeat(20) + "<mask>.\"}";
+        List<String> in = List.of(request(1), poison, request(2), request(3));
+        FillMaskOperator<String, String> operator = new FillMaskOperator<>(faulty,
+                EngineOptions.defaults().withIntraOpThreads(1), false, new BatchPolicy(4, Duration.ofHours(1)),
+                new Lines());
+        List<String> expected;
+        try (var healthy = harness(4, Duration.ofHours(1))) {
+            healthy.open();
+            for (String line : List.of(request(1), request(2), request(3))) {
+                healthy.processElement(line, 0);
+            }
+            healthy.prepareSnapshotPreBarrier(1);
+            expected = healthy.extractOutputValues();
+        }
+        try (var h = new OneInputStreamOperatorTestHarness<>(operator)) {
+            h.open();
+            for (String line : in) {
+                h.processElement(line, 0);
+            }
+            List<String> out = h.extractOutputValues();
+            assertEquals(in, inputsOf(out), "one answer per record, in arrival order, and no exception");
+            assertTrue(out.get(1).contains("the model failed on this request"), out.get(1));
+            assertEquals(expected, List.of(out.get(0), out.get(2), out.get(3)),
+                    "the others get the answers they get without the bad request beside them");
+        }
+    }
+
+    @Test
     void aSlotThatCannotHaveItsProviderFailsWithoutRestartsSayingWhy() throws Exception {
         org.junit.jupiter.api.Assumptions.assumeFalse(ai.onnxruntime.OrtEnvironment.getAvailableProviders()
                 .contains(ai.onnxruntime.OrtProvider.CUDA), "about machines without CUDA");

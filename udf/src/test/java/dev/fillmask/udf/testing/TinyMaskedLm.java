@@ -88,6 +88,27 @@ public final class TinyMaskedLm {
         }
     }
 
+    /**
+     * The tiny model with a fault a real folder can have: its config and tokenizer say it takes 512 tokens, but its
+     * graph has position embeddings for {@value #MAX_POSITIONS} only. ONNX Runtime then fails every run that holds an
+     * input longer than {@value #MODEL_MAX_LENGTH} tokens ("indices element out of data bounds"), and runs shorter
+     * ones as usual: a real engine fault, keyed on one request's text.
+     */
+    public static Path writeWithTooFewPositions(Path dir) {
+        write(dir);
+        try {
+            ObjectNode config = (ObjectNode) JSON.readTree(dir.resolve("config.json").toFile());
+            config.put("max_position_embeddings", 514);
+            JSON.writeValue(dir.resolve("config.json").toFile(), config);
+            ObjectNode tokenizerConfig = (ObjectNode) JSON.readTree(dir.resolve("tokenizer_config.json").toFile());
+            tokenizerConfig.put("model_max_length", 512);
+            JSON.writeValue(dir.resolve("tokenizer_config.json").toFile(), tokenizerConfig);
+            return dir;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot rewrite the tiny test model in " + dir, e);
+        }
+    }
+
     public static BertConfig config(int vocabSize) {
         return new BertConfig(LAYERS, HIDDEN, HEADS, INTERMEDIATE, vocabSize, MAX_POSITIONS, 1, 1e-5f, false);
     }

@@ -83,7 +83,7 @@ public final class FillMaskJob {
         FillMaskOperator<KafkaRecord, AnsweredRecord> operator = new FillMaskOperator<>(modelFolder,
                 engineOptions(options, limits), options.get(FillMaskOptions.DEVICE_ID) < 0,
                 new BatchPolicy(options.get(FillMaskOptions.BATCH_SIZE), options.get(FillMaskOptions.BATCH_MAX_DELAY)),
-                new KafkaRequests(limits, recordLimit));
+                new KafkaRequests(limits, recordLimit), options.get(FillMaskOptions.POISON_PILLS));
         DataStream<AnsweredRecord> answered = env
                 .fromSource(source, WatermarkStrategy.noWatermarks(), "requests").uid("requests")
                 .transform("fill-mask", TypeInformation.of(AnsweredRecord.class), operator).uid("fill-mask");

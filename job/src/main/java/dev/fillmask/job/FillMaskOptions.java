@@ -1,6 +1,7 @@
 package dev.fillmask.job;
 
 import dev.fillmask.schemas.RequestLimits;
+import dev.fillmask.udf.flink.PoisonPills;
 
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
@@ -125,12 +126,20 @@ public final class FillMaskOptions {
                     + "The default fits Kafka's default max.request.size (1 MiB) with 64 KiB to spare for key and "
                     + "headers; when --kafka-properties raises max.request.size, the default follows it.");
 
+    public static final ConfigOption<PoisonPills> POISON_PILLS = ConfigOptions.key(PREFIX + "poison-pills")
+            .enumType(PoisonPills.class).defaultValue(PoisonPills.DEAD_LETTER)
+            .withDescription("A request that fails the job itself (it crashes the TaskManager, say) and fails it again "
+                    + "while the job recovers: dead-letter (answer it with an error and a dead letter on the next "
+                    + "attempt) or retry (run it after every restart, however often it fails). While recovering, each "
+                    + "subtask runs one record at a time until a checkpoint completes, noting it in flight beside the "
+                    + "checkpoints (or in the temporary folder when there is no checkpoint folder).");
+
     /** Every option, in the order of the help text and the README. */
     public static final List<ConfigOption<?>> ALL = List.of(
             BOOTSTRAP_SERVERS, INPUT_TOPIC, OUTPUT_TOPIC, DEAD_LETTER_TOPIC, GROUP_ID, STARTING_OFFSETS,
             DELIVERY_GUARANTEE, TRANSACTIONAL_ID_PREFIX, KAFKA_PROPERTIES, PARALLELISM, CHECKPOINT_INTERVAL,
             MODEL, BATCH_SIZE, BATCH_MAX_DELAY, THREADS, PROVIDER, DEVICE_ID, CPU_FALLBACK,
-            MAX_REQUEST_BYTES, MAX_INPUT_CHARS, MAX_MASKS, MAX_TARGETS, MAX_TOP_K, MAX_ANSWER_BYTES);
+            MAX_REQUEST_BYTES, MAX_INPUT_CHARS, MAX_MASKS, MAX_TARGETS, MAX_TOP_K, MAX_ANSWER_BYTES, POISON_PILLS);
 
     /** The request bounds the options set, for answers sent as records of at most Kafka's default size. */
     public static RequestLimits requestLimits(org.apache.flink.configuration.ReadableConfig options) {

@@ -55,6 +55,11 @@ public final class KafkaRequests implements FillMaskRecords<KafkaRecord, Answere
     }
 
     @Override
+    public String identity(KafkaRecord record) {
+        return record.position();
+    }
+
+    @Override
     public AnsweredRecord answered(KafkaRecord record, FillMaskAnswer answer) {
         EncodedAnswer encoded = codec().writeBoundedAnswer(answer);
         if (recordLimit.fits(record.key, encoded.json(), NO_HEADERS)) {

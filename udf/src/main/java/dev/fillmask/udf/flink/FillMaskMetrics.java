@@ -20,6 +20,8 @@ final class FillMaskMetrics {
     final Counter requests;
     final Counter answers;
     final Counter errors;
+    /** Records answered with an error because they failed the job before ({@link PoisonPills}). */
+    final Counter poisonPills;
     final Histogram batchSize;
     final Histogram inferenceMillis;
 
@@ -28,6 +30,7 @@ final class FillMaskMetrics {
         requests = group.counter("requests");
         answers = group.counter("answers");
         errors = group.counter("errors");
+        poisonPills = group.counter("poisonPills");
         batchSize = group.histogram("batchSize", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
         inferenceMillis = group.histogram("inferenceLatencyMs", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
         group.gauge("recordsWaiting", (Gauge<Integer>) waiting::getAsInt);

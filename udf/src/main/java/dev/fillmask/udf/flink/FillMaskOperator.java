@@ -15,8 +15,12 @@ import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.runtime.tasks.ProcessingTimeService;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
@@ -28,17 +32,25 @@ import java.util.Set;
  * checkpointed state, and the operator needs no state of its own. (Flink chains it to its neighbours by default:
  * no copies, no network hop.) Answers leave in arrival order, so the output of
  * one input partition keeps its order. A record whose request is malformed gets its error answer in its place.
+ *
+ * <p>A request the engine cannot answer gets its error answer; the engine itself keeps such a failure to the request
+ * that caused it. What fails the task all the same (the model broken for every request, or a record that crashes
+ * the process) restarts it; after a restart, replayed records run one at a time, each noted in flight, until the
+ * first checkpoint completes, and a record that was in flight when that careful attempt failed too is answered with
+ * an error instead of being run again ({@link PoisonPills}).
  */
 public final class FillMaskOperator<IN, OUT> extends AbstractStreamOperator<OUT>
         implements OneInputStreamOperator<IN, OUT>, ProcessingTimeService.ProcessingTimeCallback {
     private static final long serialVersionUID = 1L;
     private static final long NO_TIMESTAMP = Long.MIN_VALUE;
+    private static final Logger LOG = LoggerFactory.getLogger(FillMaskOperator.class);
 
     private final String modelFolder;
     private final EngineOptions engineOptions;
     private final boolean deviceFromFlink;
     private final BatchPolicy policy;
     private final FillMaskRecords<IN, OUT> records;
+    private final PoisonPills poisonPills;
 
     private transient FillMaskEngine engine;
     // Values and timestamps, not the StreamRecords: upstream may reuse its StreamRecord object for the next record.
@@ -49,6 +61,11 @@ public final class FillMaskOperator<IN, OUT> extends AbstractStreamOperator<OUT>
     private transient long oldestArrival;
     private transient boolean timerPending;
     private transient FillMaskMetrics metrics;
+    /** After a failure, until a checkpoint completes: one record per run, each noted in {@link #inFlight}. */
+    private transient boolean recovering;
+    private transient InFlightMarkers inFlight;
+    /** The records in flight when the previous attempt failed while recovering: answered with an error. */
+    private transient Set<String> failedBefore;
 
     /**
      * @param modelFolder a model folder in the Hugging Face ONNX export layout, readable on every TaskManager
@@ -57,11 +74,18 @@ public final class FillMaskOperator<IN, OUT> extends AbstractStreamOperator<OUT>
      */
     public FillMaskOperator(Path modelFolder, EngineOptions engineOptions, boolean deviceFromFlink,
                             BatchPolicy policy, FillMaskRecords<IN, OUT> records) {
+        this(modelFolder, engineOptions, deviceFromFlink, policy, records, PoisonPills.DEAD_LETTER);
+    }
+
+    /** The same, with a policy for records that fail the job again after a restart. */
+    public FillMaskOperator(Path modelFolder, EngineOptions engineOptions, boolean deviceFromFlink,
+                            BatchPolicy policy, FillMaskRecords<IN, OUT> records, PoisonPills poisonPills) {
         this.modelFolder = modelFolder.toString();
         this.engineOptions = engineOptions;
         this.deviceFromFlink = deviceFromFlink;
         this.policy = policy;
         this.records = records;
+        this.poisonPills = poisonPills;
     }
 
     @Override
@@ -85,6 +109,40 @@ public final class FillMaskOperator<IN, OUT> extends AbstractStreamOperator<OUT>
                     + getRuntimeContext().getTaskInfo().getTaskNameWithSubtasks() + " cannot open its engine: "
                     + e.getMessage(), e);
         }
+        failedBefore = new HashSet<>();
+        int attempt = getRuntimeContext().getTaskInfo().getAttemptNumber();
+        if (poisonPills == PoisonPills.DEAD_LETTER && attempt > 0) {
+            inFlight = InFlightMarkers.of(inFlightBaseFolder(), getRuntimeContext().getJobInfo().getJobId().toHexString(),
+                    getOperatorID().toHexString(), getRuntimeContext().getTaskInfo().getIndexOfThisSubtask());
+            failedBefore.addAll(inFlight.readAll());
+            recovering = true;
+            LOG.warn("fill-mask: attempt {} after a failure: answering replayed records one at a time until the next "
+                    + "checkpoint, noting each in {}; {} record(s) failed the previous attempt and get an error answer: {}",
+                    attempt, inFlight.folder(), failedBefore.size(), failedBefore);
+        }
+    }
+
+    /**
+     * Where in-flight records are noted: beside the checkpoints when the cluster has a checkpoint folder (reachable
+     * from every TaskManager), else in the temporary folder (enough when the job restarts in the same process).
+     */
+    private String inFlightBaseFolder() {
+        String key = "execution.checkpointing.dir";
+        String folder = getContainingTask().getEnvironment().getJobConfiguration().getString(key, null);
+        if (folder == null) {
+            folder = getContainingTask().getEnvironment().getTaskManagerInfo().getConfiguration().getString(key, null);
+        }
+        return folder != null ? folder : System.getProperty("java.io.tmpdir");
+    }
+
+    @Override
+    public void notifyCheckpointComplete(long checkpointId) throws Exception {
+        super.notifyCheckpointComplete(checkpointId);
+        if (recovering) {
+            recovering = false;
+            inFlight.clear();
+            LOG.info("fill-mask: checkpoint {} completed after the restart: batching again", checkpointId);
+        }
     }
 
     @Override
@@ -96,8 +154,16 @@ public final class FillMaskOperator<IN, OUT> extends AbstractStreamOperator<OUT>
         }
         waitingTimestamps[waiting.size()] = element.hasTimestamp() ? element.getTimestamp() : NO_TIMESTAMP;
         waiting.add(element.getValue());
-        waitingRequests.add(records.decode(element.getValue()));
-        if (waiting.size() >= policy.maxSize()) {
+        String identity = failedBefore.isEmpty() ? null : records.identity(element.getValue());
+        if (identity != null && failedBefore.remove(identity)) {
+            waitingRequests.add(new DecodedRequest.Invalid("this request was being answered when the job failed, "
+                    + "and again when it recovered, so it is not run a third time (a poison pill: "
+                    + identity + ")"));
+            metrics.poisonPills.inc();
+        } else {
+            waitingRequests.add(records.decode(element.getValue()));
+        }
+        if (recovering || waiting.size() >= policy.maxSize()) {
             runBatch();
         }
     }
@@ -166,6 +232,10 @@ public final class FillMaskOperator<IN, OUT> extends AbstractStreamOperator<OUT>
                 valid.add(v.request());
             }
         }
+        String noted = recovering ? records.identity(waiting.get(0)) : null;
+        if (noted != null) {
+            inFlight.mark(noted);
+        }
         List<FillMaskAnswer> modelAnswers = List.of();
         if (!valid.isEmpty()) {
             long start = System.nanoTime();
@@ -193,5 +263,8 @@ public final class FillMaskOperator<IN, OUT> extends AbstractStreamOperator<OUT>
         }
         waiting.clear();
         waitingRequests.clear();
+        if (noted != null) {
+            inFlight.clear();
+        }
     }
 }

@@ -19,4 +19,13 @@ public interface FillMaskRecords<IN, OUT> extends Serializable {
 
     /** The record that carries {@code answer} (an error answer for a rejected request) for {@code record}. */
     OUT answered(IN record, FillMaskAnswer answer);
+
+    /**
+     * A name of {@code record} that stays the same when the record is replayed after a failure (for Kafka:
+     * topic-partition@offset), or {@code null} when it has none: then a record that fails the job is always retried
+     * ({@link PoisonPills}).
+     */
+    default String identity(IN record) {
+        return null;
+    }
 }

@@ -9,9 +9,9 @@ import java.nio.charset.StandardCharsets;
 /**
  * The dead letter of a request answered with an error: the original key, value and headers untouched, plus headers in
  * Kafka Connect's dead-letter convention saying why and where it came from. A dead letter must always be sendable
- * ({@link RecordSizeLimit}), so when the original record is too large for one, its parts are left out in this order
- * until it fits, each with a header saying how large it was: the value, then the original headers, then the key
- * (replaced by {@code sha256:<hex>}).
+ * ({@link RecordSizeLimit}), so when the original record is too large for one, as little of it as will do is left
+ * out, each part with a header saying how large it was: one of the value, the original headers or the key
+ * (replaced by {@code sha256:<hex>}), in that order, else two of them, else all three.
  */
 public final class DeadLetterEncoder implements KafkaRecordSerializationSchema<AnsweredRecord> {
     private static final long serialVersionUID = 1L;
@@ -38,23 +38,37 @@ public final class DeadLetterEncoder implements KafkaRecordSerializationSchema<A
 
     @Override
     public ProducerRecord<byte[], byte[]> serialize(AnsweredRecord answered, KafkaSinkContext context, Long timestamp) {
+        ProducerRecord<byte[], byte[]> letter = null;
+        for (int leftOut : LEAVE_OUT_ORDER) {
+            letter = letter(answered, timestamp, (leftOut & VALUE) != 0, (leftOut & HEADERS) != 0, (leftOut & KEY) != 0);
+            if (limit.fits(letter.key(), letter.value(), letter.headers().toArray())) {
+                return letter;
+            }
+        }
+        return letter; // all three left out: a few hundred bytes of our own headers, under any real limit
+    }
+
+    private static final int VALUE = 1;
+    private static final int HEADERS = 2;
+    private static final int KEY = 4;
+    /** What to leave out, least first: nothing, one part, two parts, all three. */
+    private static final int[] LEAVE_OUT_ORDER = {0, VALUE, HEADERS, KEY, VALUE | HEADERS, VALUE | KEY, HEADERS | KEY,
+            VALUE | HEADERS | KEY};
+
+    private ProducerRecord<byte[], byte[]> letter(AnsweredRecord answered, Long timestamp, boolean noValue,
+                                                  boolean noHeaders, boolean noKey) {
         KafkaRecord in = answered.request;
+        RecordHeaders headers = headers(answered, !noHeaders);
         byte[] key = in.key;
         byte[] value = in.value;
-        RecordHeaders headers = headers(answered, true);
-        if (value != null && !limit.fits(key, value, headers.toArray())) {
+        if (noHeaders) {
+            headers.add(HEADER_HEADERS_OMITTED, ascii(Long.toString(originalHeaderBytes(in))));
+        }
+        if (noValue && value != null) {
             headers.add(HEADER_VALUE_OMITTED, ascii(Integer.toString(value.length)));
             value = new byte[0];
         }
-        if (!limit.fits(key, value, headers.toArray())) {
-            RecordHeaders own = headers(answered, false);
-            own.add(HEADER_HEADERS_OMITTED, ascii(Long.toString(originalHeaderBytes(in))));
-            if (headers.lastHeader(HEADER_VALUE_OMITTED) != null) {
-                own.add(headers.lastHeader(HEADER_VALUE_OMITTED));
-            }
-            headers = own;
-        }
-        if (key != null && !limit.fits(key, value, headers.toArray())) {
+        if (noKey && key != null) {
             headers.add(RecordSizeLimit.HEADER_KEY_SHA256, ascii(RecordSizeLimit.sha256(key)));
             headers.add(RecordSizeLimit.HEADER_KEY_OMITTED, ascii(Integer.toString(key.length)));
             key = RecordSizeLimit.keyStandIn(key);

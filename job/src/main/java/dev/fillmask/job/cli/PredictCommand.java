@@ -4,6 +4,7 @@ import dev.fillmask.schemas.DecodedRequest;
 import dev.fillmask.schemas.FillMaskAnswer;
 import dev.fillmask.schemas.FillMaskCodec;
 import dev.fillmask.schemas.FillMaskRequest;
+import dev.fillmask.schemas.RequestLimits;
 import dev.fillmask.udf.engine.EngineOptions;
 import dev.fillmask.udf.engine.ExecutionProvider;
 import dev.fillmask.udf.engine.FillMaskEngine;
@@ -35,7 +36,10 @@ final class PredictCommand {
             new CommandLine.Option("threads", "N", "ONNX Runtime intra-op threads; 0 = all cores", "0"),
             new CommandLine.Option("provider", "cpu|cuda", "execution provider", "cpu"),
             new CommandLine.Option("cpu-fallback", null, "run on CPU (with a warning) when CUDA cannot be used", null),
-            new CommandLine.Option("optimization", "LEVEL", "graph optimization: none, basic, extended, all", "all"));
+            new CommandLine.Option("optimization", "LEVEL", "graph optimization: none, basic, extended, all", "all"),
+            new CommandLine.Option("max-answer-bytes", "N", "largest answer in bytes of JSON; a larger one becomes an "
+                    + "error saying what to lower (the job's bound)",
+                    Integer.toString(RequestLimits.DEFAULT_MAX_ANSWER_BYTES)));
 
     private PredictCommand() {}
 
@@ -47,6 +51,8 @@ final class PredictCommand {
         }
         int batchSize = cli.intValue("batch-size", 1);
         EngineOptions options = EngineOptions.defaults()
+                .withLimits(RequestLimits.defaults().withMaxAnswerBytes(
+                        cli.intValue("max-answer-bytes", RequestLimits.DEFAULT_MAX_ANSWER_BYTES)))
                 .withIntraOpThreads(cli.intValue("threads", 0))
                 .withOptimization(GraphOptimization.parse(cli.get("optimization")))
                 .withProvider(ExecutionProvider.parse(cli.get("provider")), 0, cli.flag("cpu-fallback"));

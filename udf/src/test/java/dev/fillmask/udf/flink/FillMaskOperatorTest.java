@@ -205,6 +205,9 @@ class FillMaskOperatorTest {
             assertTrue(out.get(1).contains("the model failed on this request"), out.get(1));
             assertEquals(expected, List.of(out.get(0), out.get(2), out.get(3)),
                     "the others get the answers they get without the bad request beside them");
+            System.out.println("| engine fault (FillMaskOperatorTest) | ONNX Runtime fails every run holding one of "
+                    + in.size() + " requests | that request: " + out.get(1).substring(out.get(1).indexOf(" => ") + 4)
+                    + "; the other " + (in.size() - 1) + " answered as without it; no exception |");
         }
     }
 

@@ -129,6 +129,9 @@ class PoisonPillITCase {
             }
         }
         assertEquals(1, answersOf.get(POISON).size(), "the poison request is answered once, with its error");
+        System.out.printf("| PoisonPillITCase | %d requests, one fails the task whenever it is answered | "
+                        + "failed the job %d times, then answered with an error; every other request answered; job "
+                        + "FINISHED | %.1f s |%n", requests.size(), FAILURES.size(), result.getNetRuntime() / 1000.0);
         assertTrue(Files.isDirectory(checkpoints.resolve(result.getJobID().toHexString()).resolve("fill-mask-in-flight")),
                 "in-flight records are noted beside the checkpoints");
     }

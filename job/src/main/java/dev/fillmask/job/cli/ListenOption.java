@@ -12,6 +12,10 @@ final class ListenOption {
     private ListenOption() {}
 
     static ListenAddress of(CommandLine cli) {
-        return ListenAddress.of(cli.get(OPTION.name()));
+        try {
+            return ListenAddress.of(cli.get(OPTION.name()));
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.UsageException(e.getMessage());
+        }
     }
 }

@@ -42,6 +42,7 @@ class RunListenITCase {
             assertTrue(run.opened().stream().anyMatch(l -> l.port() == run.brokerPort()), "the broker's port "
                     + run.brokerPort() + " is one of them: " + run.opened());
             assertFalse(run.log().contains("WARNING"), run.log());
+            assertEquals("127.0.0.1", run.brokerHost(), "the bootstrap address it prints");
         } finally {
             run.stop();
         }
@@ -56,6 +57,7 @@ class RunListenITCase {
                 assertTrue(l.isWildcard(), l + " is not on every interface; all: " + run.opened());
             }
             assertTrue(run.opened().stream().anyMatch(l -> l.port() == run.brokerPort()), run.opened().toString());
+            assertEquals("127.0.0.1", run.brokerHost(), "this run's own clients stay on loopback");
             String warning = run.log().lines().filter(line -> line.contains("WARNING")).findFirst().orElse("");
             assertTrue(warning.startsWith("fill-mask: WARNING: --listen 0.0.0.0: listening on every network interface"),
                     run.log());
@@ -68,7 +70,7 @@ class RunListenITCase {
     }
 
     /** A serving run in a thread of this JVM, with what it logged and the sockets that appeared when it started. */
-    private record Serving(Thread thread, Log output, List<Listener> opened, int brokerPort) {
+    private record Serving(Thread thread, Log output, List<Listener> opened, String brokerHost, int brokerPort) {
         static Serving start(String... extra) throws Exception {
             String model = SharedDefaultModel.path().toString();
             long pid = ProcessHandle.current().pid();
@@ -91,10 +93,9 @@ class RunListenITCase {
             }
             Matcher bootstrap = BOOTSTRAP.matcher(log.text());
             assertTrue(bootstrap.find(), log.text());
-            assertEquals("127.0.0.1", bootstrap.group(1), "this run's own clients stay on loopback");
             List<Listener> opened = ListeningSockets.since(before, ListeningSockets.of(pid));
             System.out.println("fill-mask: run " + String.join(" ", extra) + " listens on " + opened);
-            return new Serving(thread, log, opened, Integer.parseInt(bootstrap.group(2)));
+            return new Serving(thread, log, opened, bootstrap.group(1), Integer.parseInt(bootstrap.group(2)));
         }
 
         String log() {

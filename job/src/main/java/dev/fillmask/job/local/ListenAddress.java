@@ -97,9 +97,9 @@ public final class ListenAddress {
     }
 
     /**
-     * The settings that bind a local Flink cluster (MiniCluster) to this address: REST API and web UI, the
-     * JobManager's RPC and blob server, the TaskManager's RPC and data port (the metric query service runs on those
-     * RPC services).
+     * The settings that bind a Flink cluster to this address: REST API and web UI, the JobManager's RPC and blob
+     * server, the TaskManager's RPC and data port, and the metric query services, which Flink binds where the RPC
+     * services are. Also for the test clusters, in processes of their own.
      */
     public Configuration flinkConfiguration() {
         Configuration config = new Configuration();

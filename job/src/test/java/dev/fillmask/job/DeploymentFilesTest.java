@@ -32,7 +32,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Keeps the deployment files in step with the code: docker-compose.yml, deploy/Dockerfile and the Flink Kubernetes
  * Operator manifests in deploy/kubernetes use the images of the pinned Flink and Kafka versions, the job's topic names
  * and options as {@link FillMaskOptions} defines them (every job argument must parse), the model folder where the
- * importer puts it, the class-loading setting for the native libraries (stack.md trap 4), and have the fields the
+ * importer puts it, the class-loading setting for the native libraries, a REST API that is not published beyond
+ * the machine or the Kubernetes cluster and a web UI that neither runs jars nor cancels, and have the fields the
  * operator requires. (YAML read with SnakeYAML, which resolves the compose file's anchors.)
  */
 class DeploymentFilesTest {
@@ -118,6 +119,27 @@ class DeploymentFilesTest {
         assertTrue(build.contains("job/target/" + JOB_JAR) && build.contains("job/target/cluster-native-lib/"), build);
     }
 
+    @Test
+    void composePublishesEveryPortOnLoopbackOnly() {
+        composeServices().forEach((name, service) -> {
+            Object ports = asMap(service).get("ports");
+            if (ports != null) {
+                for (String port : strings(ports)) {
+                    assertTrue(port.startsWith("127.0.0.1:"), name + " publishes " + port + " beyond this machine");
+                }
+            }
+        });
+    }
+
+    @Test
+    void composeWebUiNeitherRunsJarsNorCancels() {
+        for (String name : List.of("jobmanager", "taskmanager")) {
+            Map<String, String> config = flinkProperties(
+                    stringMap(map(composeServices(), name).get("environment")).get("FLINK_PROPERTIES"));
+            assertRestLockedDown(config, name);
+        }
+    }
+
     // ---------------------------------------------------------------- deploy/Dockerfile
 
     @Test
@@ -154,6 +176,9 @@ class DeploymentFilesTest {
             config.forEach((key, value) -> assertInstanceOf(String.class, value, name + " " + key + " must be quoted"));
             assertParentFirstNativePackages((String) config.get(PARENT_FIRST), name);
             assertTrue(Integer.parseInt((String) config.get("taskmanager.numberOfTaskSlots")) > 0, name);
+            assertRestLockedDown(config, name);
+            // the REST API has no authentication: a Service inside the cluster only (the operator's default)
+            assertEquals("ClusterIP", config.getOrDefault("kubernetes.rest-service.exposed.type", "ClusterIP"), name);
 
             Map<String, Object> job = map(spec, "job");
             assertEquals("local:///opt/flink/usrlib/" + JOB_JAR, job.get("jarURI"), name);
@@ -200,6 +225,16 @@ class DeploymentFilesTest {
     }
 
     // ---------------------------------------------------------------- helpers
+
+    /**
+     * The job is submitted by the cluster itself (application mode): the web UI need not upload and run jars, nor
+     * cancel. (Neither setting stops the REST API from taking a job graph or a cancel request: only the network or
+     * REST client certificates do, deploy/README.md.)
+     */
+    private static void assertRestLockedDown(Map<String, ?> config, String where) {
+        assertEquals("false", String.valueOf(config.get("web.submit.enable")), where + ": web.submit.enable");
+        assertEquals("false", String.valueOf(config.get("web.cancel.enable")), where + ": web.cancel.enable");
+    }
 
     private static void assertParentFirstNativePackages(String patterns, String where) {
         assertNotNull(patterns, where + ": " + PARENT_FIRST);

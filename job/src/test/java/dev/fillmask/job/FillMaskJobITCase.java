@@ -3,6 +3,7 @@ package dev.fillmask.job;
 import dev.fillmask.job.kafka.DeadLetterEncoder;
 import dev.fillmask.job.local.AnswerCollector;
 import dev.fillmask.job.local.EmbeddedKafka;
+import dev.fillmask.job.local.ListenAddress;
 import dev.fillmask.job.local.RequestFeeder;
 import dev.fillmask.job.local.Topics;
 import dev.fillmask.schemas.FillMaskAnswer;
@@ -52,6 +53,7 @@ class FillMaskJobITCase {
 
     @RegisterExtension
     static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
+            .setConfiguration(ListenAddress.loopback().flinkConfiguration())
             .setNumberTaskManagers(1)
             .setNumberSlotsPerTaskManager(PARALLELISM)
             .build());

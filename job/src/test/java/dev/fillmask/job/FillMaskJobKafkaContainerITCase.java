@@ -1,6 +1,7 @@
 package dev.fillmask.job;
 
 import dev.fillmask.job.local.AnswerCollector;
+import dev.fillmask.job.local.ListenAddress;
 import dev.fillmask.job.local.RequestFeeder;
 import dev.fillmask.job.local.Topics;
 import dev.fillmask.udf.testing.SharedDefaultModel;
@@ -41,6 +42,7 @@ class FillMaskJobKafkaContainerITCase {
 
     @RegisterExtension
     static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
+            .setConfiguration(ListenAddress.loopback().flinkConfiguration())
             .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(1).build());
 
     @Test

@@ -6,6 +6,7 @@ import dev.fillmask.job.kafka.KafkaRecord;
 import dev.fillmask.job.kafka.KafkaRequests;
 import dev.fillmask.job.local.AnswerCollector;
 import dev.fillmask.job.local.EmbeddedKafka;
+import dev.fillmask.job.local.ListenAddress;
 import dev.fillmask.job.local.RequestFeeder;
 import dev.fillmask.job.local.Topics;
 import dev.fillmask.schemas.DecodedRequest;
@@ -58,6 +59,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class HostileInputITCase {
     @RegisterExtension
     static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
+            .setConfiguration(ListenAddress.loopback().flinkConfiguration())
             .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
 
     @Test

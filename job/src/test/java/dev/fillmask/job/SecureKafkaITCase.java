@@ -2,6 +2,7 @@ package dev.fillmask.job;
 
 import dev.fillmask.job.cli.JobArguments;
 import dev.fillmask.job.local.AnswerCollector;
+import dev.fillmask.job.local.ListenAddress;
 import dev.fillmask.job.local.LocalRun;
 import dev.fillmask.job.local.RequestFeeder;
 import dev.fillmask.job.local.Topics;
@@ -112,7 +113,7 @@ class SecureKafkaITCase {
 
     @RegisterExtension
     static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setConfiguration(METRICS.addToConfiguration(new Configuration()))
+            .setConfiguration(METRICS.addToConfiguration(ListenAddress.loopback().flinkConfiguration()))
             .setNumberTaskManagers(1)
             .setNumberSlotsPerTaskManager(1)
             .build());
@@ -194,7 +195,7 @@ class SecureKafkaITCase {
         System.out.printf("fill-mask: a wrong password ended the start in %d ms: %s%n", millis, message);
 
         // The same check guards the local run (`./fill-mask run --bootstrap ... --kafka-properties ...`).
-        LocalRun run = new LocalRun(JobArguments.parse(args), false,
+        LocalRun run = new LocalRun(JobArguments.parse(args), false, ListenAddress.loopback(),
                 new PrintStream(OutputStream.nullOutputStream(), true, StandardCharsets.UTF_8));
         IllegalArgumentException local = assertThrows(IllegalArgumentException.class, run::serve);
         assertEquals(message, local.getMessage());

@@ -1,5 +1,6 @@
 package dev.fillmask.job.bench;
 
+import dev.fillmask.job.local.ListenAddress;
 import dev.fillmask.schemas.FillMaskCodec;
 import dev.fillmask.schemas.FillMaskRequest;
 import dev.fillmask.udf.engine.EngineOptions;
@@ -20,14 +21,17 @@ public final class Benchmark {
     private final Path model;
     private final int threads;
     private final int rounds;
+    private final ListenAddress listen;
     private final PrintStream out;
     private final PrintStream progress;
     private final List<String[]> rows = new ArrayList<>();
 
-    public Benchmark(Path model, int threads, int rounds, PrintStream out, PrintStream progress) {
+    /** {@code listen}: where the streaming job's broker and local Flink cluster listen. */
+    public Benchmark(Path model, int threads, int rounds, ListenAddress listen, PrintStream out, PrintStream progress) {
         this.model = model;
         this.threads = threads;
         this.rounds = rounds;
+        this.listen = listen;
         this.out = out;
         this.progress = progress;
     }
@@ -105,7 +109,8 @@ public final class Benchmark {
         List<byte[]> values = shortSet.stream().map(codec::writeRequest).toList();
         progress.println("bench: streaming job (embedded broker, local Flink, exactly-once, checkpoints every "
                 + dev.fillmask.job.FillMaskOptions.CHECKPOINT_INTERVAL.defaultValue().toSeconds() + " s), batch 16...");
-        try (StreamBenchmark stream = new StreamBenchmark(model, 16)) {
+        listen.exposureWarning(true).ifPresent(progress::println);
+        try (StreamBenchmark stream = new StreamBenchmark(model, 16, listen)) {
             stream.throughput(values.subList(0, Math.min(32, values.size())));
             List<byte[]> backlog = new ArrayList<>();
             // Enough for several checkpoints between the 10 % and 90 % marks.

@@ -3,6 +3,7 @@ package dev.fillmask.job.bench;
 import dev.fillmask.job.FillMaskJob;
 import dev.fillmask.job.FillMaskOptions;
 import dev.fillmask.job.local.EmbeddedKafka;
+import dev.fillmask.job.local.ListenAddress;
 import dev.fillmask.job.local.Topics;
 
 import org.apache.flink.configuration.Configuration;
@@ -55,8 +56,8 @@ final class StreamBenchmark implements AutoCloseable {
     private volatile boolean running = true;
     private int nextKey;
 
-    StreamBenchmark(Path model, int batchSize) throws Exception {
-        kafka = EmbeddedKafka.start();
+    StreamBenchmark(Path model, int batchSize, ListenAddress listen) throws Exception {
+        kafka = EmbeddedKafka.start(listen);
         try {
             Topics.ensure(kafka.bootstrapServers(), new Properties(), List.of(INPUT, OUTPUT, "bench-dead-letters"), 1);
             Configuration options = new Configuration();
@@ -68,7 +69,8 @@ final class StreamBenchmark implements AutoCloseable {
             options.set(FillMaskOptions.PARALLELISM, 1);
             options.set(FillMaskOptions.BATCH_SIZE, batchSize);
             options.set(FillMaskOptions.CHECKPOINT_INTERVAL, CHECKPOINT_INTERVAL);
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(1);
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(1,
+                    listen.flinkConfiguration());
             FillMaskJob fillMask = FillMaskJob.onKafka(options);
             fillMask.configure(env);
             fillMask.addTo(env);

@@ -19,7 +19,8 @@ final class BenchCommand {
             new CommandLine.Option("model", "DIR", "model folder", "the default model"),
             new CommandLine.Option("threads", "N", "ONNX Runtime intra-op threads; 0 = all cores", "0"),
             new CommandLine.Option("rounds", "N", "passes over the corpus per measurement", "3"),
-            new CommandLine.Option("no-stream", null, "leave out the streaming job", null));
+            new CommandLine.Option("no-stream", null, "leave out the streaming job", null),
+            ListenOption.OPTION);
 
     private BenchCommand() {}
 
@@ -30,7 +31,8 @@ final class BenchCommand {
             return 0;
         }
         Path model = cli.has("model") ? Path.of(cli.get("model")) : DefaultModel.ensureImported(err);
-        new Benchmark(model, cli.intValue("threads", 0), cli.intValue("rounds", 1), out, err).run(!cli.flag("no-stream"));
+        new Benchmark(model, cli.intValue("threads", 0), cli.intValue("rounds", 1), ListenOption.of(cli), out, err)
+                .run(!cli.flag("no-stream"));
         return 0;
     }
 }

@@ -25,6 +25,7 @@ final class RunCommand {
             Runs the streaming job (Kafka -> fill-mask -> Kafka) on a local Flink cluster.
               --embedded       starts a real Kafka broker in this process (KRaft, 127.0.0.1) and creates the topics
               --bootstrap H:P  uses an existing broker instead (topics are created if missing)
+            The broker and the local Flink cluster listen on 127.0.0.1 only; --listen HOST exposes them on purpose.
             With --input FILE (one JSON request per line; - for stdin) it sends the requests to the input topic,
             writes one answer line per request, in input order, to --output (default stdout) and exits once every
             request is answered. Without --input it serves until stopped, and prints the bootstrap address and topics.
@@ -33,7 +34,8 @@ final class RunCommand {
     private static final List<CommandLine.Option> OWN = List.of(
             new CommandLine.Option("embedded", null, "start an embedded Kafka broker (KRaft, 127.0.0.1)", null),
             new CommandLine.Option("input", "FILE", "requests to answer, one JSON object per line (- = stdin)", null),
-            new CommandLine.Option("output", "FILE", "where the answers go, one line per request", "stdout"));
+            new CommandLine.Option("output", "FILE", "where the answers go, one line per request", "stdout"),
+            ListenOption.OPTION);
 
     private RunCommand() {}
 
@@ -50,7 +52,7 @@ final class RunCommand {
         if (embedded == jobOptions.getOptional(dev.fillmask.job.FillMaskOptions.BOOTSTRAP_SERVERS).isPresent()) {
             throw new CommandLine.UsageException("give either --embedded or --bootstrap HOST:PORT");
         }
-        LocalRun run = new LocalRun(jobOptions, embedded, err);
+        LocalRun run = new LocalRun(jobOptions, embedded, ListenOption.of(cli), err);
         if (!cli.has("input")) {
             run.serve();
             return 0;

@@ -34,11 +34,14 @@ public final class LocalRun {
 
     private final Configuration options;
     private final boolean embedded;
+    private final ListenAddress listen;
     private final PrintStream progress;
 
-    public LocalRun(Configuration options, boolean embedded, PrintStream progress) {
+    /** {@code listen}: where the broker (when {@code embedded}) and the local Flink cluster listen. */
+    public LocalRun(Configuration options, boolean embedded, ListenAddress listen, PrintStream progress) {
         this.options = new Configuration(options);
         this.embedded = embedded;
+        this.listen = listen;
         this.progress = progress;
     }
 
@@ -93,9 +96,10 @@ public final class LocalRun {
         Path model = FillMaskJob.modelFolder(options);
         Session session = new Session();
         try {
+            listen.exposureWarning(embedded).ifPresent(progress::println);
             if (embedded) {
-                progress.println("fill-mask: starting a Kafka broker (KRaft) on 127.0.0.1");
-                session.broker = EmbeddedKafka.start();
+                progress.println("fill-mask: starting a Kafka broker (KRaft) on " + listen);
+                session.broker = EmbeddedKafka.start(listen);
                 options.set(FillMaskOptions.BOOTSTRAP_SERVERS, session.broker.bootstrapServers());
             }
             session.bootstrap = options.get(FillMaskOptions.BOOTSTRAP_SERVERS);
@@ -112,7 +116,8 @@ public final class LocalRun {
             options.set(FillMaskOptions.MODEL, model.toString());
             progress.println("fill-mask: starting the job on a local Flink cluster (parallelism " + parallelism
                     + ", model " + model + ")");
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism);
+            StreamExecutionEnvironment env =
+                    StreamExecutionEnvironment.createLocalEnvironment(parallelism, listen.flinkConfiguration());
             FillMaskJob job = FillMaskJob.onKafka(options);
             job.configure(env);
             job.addTo(env);

@@ -1,5 +1,7 @@
 package dev.fillmask.job.cluster;
 
+import dev.fillmask.job.local.ListenAddress;
+
 import com.fasterxml.jackson.databind.JsonNode;
 
 import java.io.IOException;
@@ -18,13 +20,13 @@ import java.util.regex.Pattern;
 
 /**
  * A standalone Flink session cluster as separate JVM processes, from Maven jars instead of a Flink distribution
- * (stack.md trap 5): a JobManager ({@code StandaloneSessionClusterEntrypoint}) and TaskManagers
+ * (flink-dist is not on Maven Central): a JobManager ({@code StandaloneSessionClusterEntrypoint}) and TaskManagers
  * ({@code TaskManagerRunner}), each given the memory settings {@code bin/*.sh} would compute with
  * {@code BashJavaUtils}, all on 127.0.0.1. Jobs are submitted like a user does, with the Flink CLI
  * ({@code CliFrontend run -d}) in a process of its own. TaskManagers can be killed (SIGKILL) and started again.
  */
 public final class FlinkProcesses implements AutoCloseable {
-    /** What Flink's own config.yaml passes to every JVM on Java 17 (stack.md trap 2). */
+    /** What Flink's own config.yaml passes to every JVM on Java 17. */
     public static final List<String> JAVA_17_OPENS = List.of(
             "--add-opens=java.base/java.lang=ALL-UNNAMED", "--add-opens=java.base/java.util=ALL-UNNAMED",
             "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED",
@@ -34,7 +36,7 @@ public final class FlinkProcesses implements AutoCloseable {
             "--add-opens=java.base/java.nio=ALL-UNNAMED", "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
             "--add-opens=java.base/java.net=ALL-UNNAMED", "--add-opens=java.base/java.text=ALL-UNNAMED",
             "--add-opens=java.base/java.time=ALL-UNNAMED");
-    /** DJL must never phone home (stack.md trap 1): in every JVM that may load it. */
+    /** DJL must never phone home: in every JVM that may load it. */
     public static final List<String> DJL_OFFLINE = List.of("-DOPT_OUT_TRACKING=true", "-Dai.djl.offline=true");
     public static final Map<String, String> DJL_OFFLINE_ENV = Map.of("OPT_OUT_TRACKING", "true", "DJL_OFFLINE", "true");
 
@@ -327,16 +329,12 @@ public final class FlinkProcesses implements AutoCloseable {
 
     private void writeConfiguration(Map<String, String> overrides) {
         Map<String, String> config = new LinkedHashMap<>();
-        config.put("jobmanager.rpc.address", "127.0.0.1");
+        // REST API, RPC, blob server, data and metric query ports: on 127.0.0.1, as a local run's
+        config.putAll(ListenAddress.loopback().flinkConfiguration().toMap());
         config.put("jobmanager.rpc.port", String.valueOf(FreePort.next()));
-        config.put("jobmanager.bind-host", "127.0.0.1");
         config.put("jobmanager.memory.process.size", "1024m");
-        config.put("taskmanager.host", "127.0.0.1");
-        config.put("taskmanager.bind-host", "127.0.0.1");
         config.put("taskmanager.numberOfTaskSlots", "2");
         config.put("taskmanager.memory.process.size", "2048m");
-        config.put("rest.address", "127.0.0.1");
-        config.put("rest.bind-address", "127.0.0.1");
         config.put("rest.port", String.valueOf(restPort));
         config.put("parallelism.default", "2");
         config.put("io.tmp.dirs", home.resolve("tmp").toString());

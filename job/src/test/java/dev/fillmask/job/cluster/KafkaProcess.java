@@ -1,5 +1,7 @@
 package dev.fillmask.job.cluster;
 
+import dev.fillmask.job.local.ListenAddress;
+
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.common.Uuid;
@@ -17,8 +19,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A Kafka broker (KRaft, one combined broker/controller node) as a process of its own, from the jars of
- * {@code kafka_2.13} (stack.md): {@code kafka.tools.StorageTool format}, then {@code kafka.Kafka server.properties}.
- * It listens on 127.0.0.1 only and has the settings a one-broker cluster needs for transactions (trap 3). It can be
+ * {@code kafka_2.13}: {@code kafka.tools.StorageTool format}, then {@code kafka.Kafka server.properties}. It listens
+ * on 127.0.0.1 only ({@link ListenAddress}) and has the settings a one-broker cluster needs for transactions. It can be
  * stopped, killed and started again on the same port and log folder (the data survives).
  */
 public final class KafkaProcess implements AutoCloseable {
@@ -140,21 +142,19 @@ public final class KafkaProcess implements AutoCloseable {
     }
 
     private void writeConfig() {
+        StringBuilder listeners = new StringBuilder();
+        ListenAddress.loopback().kafkaListeners(port, controllerPort)
+                .forEach((key, value) -> listeners.append(key).append('=').append(value).append('\n'));
         String server = String.join("\n",
                 "# written by KafkaProcess: one KRaft node, broker and controller, on 127.0.0.1 only",
                 "process.roles=broker,controller",
                 "node.id=1",
-                "controller.quorum.voters=1@127.0.0.1:" + controllerPort,
-                "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort,
-                "advertised.listeners=PLAINTEXT://127.0.0.1:" + port,
-                "controller.listener.names=CONTROLLER",
-                "inter.broker.listener.name=PLAINTEXT",
-                "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+                listeners.toString().strip(),
                 "log.dirs=" + home.resolve("data"),
                 "num.partitions=2",
                 "auto.create.topics.enable=false",
                 "group.initial.rebalance.delay.ms=0",
-                // one broker: every internal topic with one replica (stack.md trap 3), and few partitions (fast start)
+                // one broker: every internal topic with one replica, and few partitions (fast start)
                 "offsets.topic.replication.factor=1",
                 "offsets.topic.num.partitions=2",
                 "transaction.state.log.replication.factor=1",

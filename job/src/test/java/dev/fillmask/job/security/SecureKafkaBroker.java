@@ -30,7 +30,7 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code INTERNAL://127.0.0.1:port} — PLAINTEXT, between brokers and for the test's set-up (creating the SCRAM
  *       user), and {@code CONTROLLER://127.0.0.1:port} — PLAINTEXT, for KRaft.</li>
  * </ul>
- * Every listener binds 127.0.0.1 only. The one-broker settings for transactions are those of stack.md trap 3. The
+ * Every listener binds 127.0.0.1 only. It has the settings a one-broker cluster needs for transactions. The
  * keystore password is only in the broker's {@code server.properties}.
  */
 public final class SecureKafkaBroker implements AutoCloseable {
@@ -81,6 +81,11 @@ public final class SecureKafkaBroker implements AutoCloseable {
     /** The PLAINTEXT listener, for the test's set-up only. */
     public String internalBootstrapServers() {
         return "127.0.0.1:" + internalPort;
+    }
+
+    /** The broker's process. */
+    public long pid() {
+        return broker.pid();
     }
 
     /** The broker's own log files (server.log, its console, the storage format's output). */

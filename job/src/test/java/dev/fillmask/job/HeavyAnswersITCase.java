@@ -3,7 +3,6 @@ package dev.fillmask.job;
 import dev.fillmask.job.kafka.DeadLetterEncoder;
 import dev.fillmask.job.local.AnswerCollector;
 import dev.fillmask.job.local.EmbeddedKafka;
-import dev.fillmask.job.local.Topics;
 import dev.fillmask.job.reliability.ResultsFile;
 import dev.fillmask.schemas.FillMaskAnswer;
 import dev.fillmask.schemas.FillMaskCodec;
@@ -11,10 +10,6 @@ import dev.fillmask.udf.testing.SharedDefaultModel;
 
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestartStrategyOptions;
-import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -37,7 +32,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -54,8 +48,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class HeavyAnswersITCase {
     @RegisterExtension
-    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+    static final MiniClusterExtension FLINK = NoRestartJob.miniCluster();
 
     private static final int BIG = 1_200_000;
 
@@ -108,24 +101,9 @@ class HeavyAnswersITCase {
         byte[] bigHeader = new byte[BIG];
 
         try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
-            Configuration options = new Configuration();
-            options.set(FillMaskOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
-            options.set(FillMaskOptions.MODEL, model.toString());
-            options.set(FillMaskOptions.PARALLELISM, 2);
-            options.set(FillMaskOptions.THREADS, 1);
-            options.set(FillMaskOptions.CHECKPOINT_INTERVAL, Duration.ofMillis(500));
-            String in = options.get(FillMaskOptions.INPUT_TOPIC);
-            Topics.ensure(kafka.bootstrapServers(), new Properties(), List.of(in,
-                    options.get(FillMaskOptions.OUTPUT_TOPIC), options.get(FillMaskOptions.DEAD_LETTER_TOPIC)), 2);
-
-            Configuration noRestarts = new Configuration();
-            noRestarts.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(noRestarts);
-            FillMaskJob job = FillMaskJob.onKafka(options);
-            job.configure(env);
-            env.configure(noRestarts);
-            job.addTo(env);
-            JobClient client = env.executeAsync(FillMaskJob.NAME);
+            NoRestartJob job = NoRestartJob.start(kafka, model);
+            Configuration options = job.options();
+            String in = job.inputTopic();
             long start = System.nanoTime();
             try (AnswerCollector answers = new AnswerCollector(kafka.bootstrapServers(), new Properties(),
                     options.get(FillMaskOptions.OUTPUT_TOPIC));
@@ -145,9 +123,9 @@ class HeavyAnswersITCase {
                 awaited.add(bigKeyStandIn);
                 awaited.add("big-header");
                 boolean all = answers.awaitKeys(awaited, Duration.ofMinutes(5),
-                        () -> jobStatus(client).isGloballyTerminalState(), n -> {});
+                        () -> job.status().isGloballyTerminalState(), n -> {});
                 assertTrue(all, "answered " + answers.answersByKey().keySet() + " of " + awaited + "; job "
-                        + jobStatus(client));
+                        + job.status());
                 answers.drain(awaited, Duration.ofSeconds(2));
                 double seconds = (System.nanoTime() - start) / 1e9;
                 assertEquals(awaited.size(), answers.records().size(), "exactly one answer per input record");
@@ -202,7 +180,7 @@ class HeavyAnswersITCase {
                         assertArrayEquals(values.get(keys.indexOf(key)), letter.value(), "the original value: " + key);
                     }
                 }
-                assertEquals(JobStatus.RUNNING, jobStatus(client), "the job never failed (it has no restarts)");
+                assertEquals(JobStatus.RUNNING, job.status(), "the job never failed (it has no restarts)");
 
                 rows.add(List.of("a 1,200,000-byte key", "-", "error under key sha256:<hex> + dead letter without the key"));
                 rows.add(List.of("a 1,200,000-byte header, no mask", "-", "error + dead letter without the headers"));
@@ -213,7 +191,7 @@ class HeavyAnswersITCase {
                         .table(List.of("record", "answer size", "answer"), rows)
                         .write();
             } finally {
-                client.cancel().get(30, TimeUnit.SECONDS);
+                job.close();
             }
         }
     }
@@ -237,11 +215,4 @@ class HeavyAnswersITCase {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
-    private static JobStatus jobStatus(JobClient client) {
-        try {
-            return client.getJobStatus().get(10, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            return JobStatus.FAILED;
-        }
-    }
 }

@@ -6,9 +6,7 @@ import dev.fillmask.job.kafka.KafkaRecord;
 import dev.fillmask.job.kafka.KafkaRequests;
 import dev.fillmask.job.local.AnswerCollector;
 import dev.fillmask.job.local.EmbeddedKafka;
-import dev.fillmask.job.local.ListenAddress;
 import dev.fillmask.job.local.RequestFeeder;
-import dev.fillmask.job.local.Topics;
 import dev.fillmask.schemas.DecodedRequest;
 import dev.fillmask.schemas.FillMaskAnswer;
 import dev.fillmask.schemas.FillMaskCodec;
@@ -19,10 +17,6 @@ import dev.fillmask.udf.testing.SharedDefaultModel;
 
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestartStrategyOptions;
-import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -42,7 +36,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -58,9 +51,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class HostileInputITCase {
     @RegisterExtension
-    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setConfiguration(ListenAddress.loopback().flinkConfiguration())
-            .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+    static final MiniClusterExtension FLINK = NoRestartJob.miniCluster();
 
     @Test
     void everyRecordIsAnsweredOnceBadOnesAreDeadLetteredGoodOnesUnchanged() throws Exception {
@@ -94,25 +85,10 @@ class HostileInputITCase {
         List<String> expectedGood = PredictReference.answers(model, good);
 
         try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
-            Configuration options = new Configuration();
-            options.set(FillMaskOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
-            options.set(FillMaskOptions.MODEL, model.toString());
-            options.set(FillMaskOptions.PARALLELISM, 2);
-            options.set(FillMaskOptions.THREADS, 1);
-            options.set(FillMaskOptions.CHECKPOINT_INTERVAL, Duration.ofMillis(500));
+            NoRestartJob job = NoRestartJob.start(kafka, model);
+            Configuration options = job.options();
             Properties big = new Properties();
             big.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(16 << 20));
-            Topics.ensure(kafka.bootstrapServers(), new Properties(), List.of(options.get(FillMaskOptions.INPUT_TOPIC),
-                    options.get(FillMaskOptions.OUTPUT_TOPIC), options.get(FillMaskOptions.DEAD_LETTER_TOPIC)), 2);
-
-            Configuration noRestarts = new Configuration();
-            noRestarts.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(noRestarts);
-            FillMaskJob job = FillMaskJob.onKafka(options);
-            job.configure(env);
-            env.configure(noRestarts);
-            job.addTo(env);
-            JobClient client = env.executeAsync(FillMaskJob.NAME);
             long start = System.nanoTime();
             try (AnswerCollector answers = new AnswerCollector(kafka.bootstrapServers(), new Properties(),
                     options.get(FillMaskOptions.OUTPUT_TOPIC));
@@ -121,9 +97,9 @@ class HostileInputITCase {
                 RequestFeeder.send(kafka.bootstrapServers(), big, options.get(FillMaskOptions.INPUT_TOPIC), keys, values);
                 Set<String> awaited = new LinkedHashSet<>(keys);
                 boolean all = answers.awaitKeys(awaited, Duration.ofMinutes(5),
-                        () -> jobStatus(client).isGloballyTerminalState(), n -> {});
+                        () -> job.status().isGloballyTerminalState(), n -> {});
                 assertTrue(all, "answered " + answers.answersByKey().size() + " of " + keys.size() + "; job "
-                        + jobStatus(client));
+                        + job.status());
                 answers.drain(awaited, Duration.ofSeconds(2));
                 double seconds = (System.nanoTime() - start) / 1e9;
 
@@ -163,11 +139,11 @@ class HostileInputITCase {
                     }
                     assertNotNull(letter.headers().lastHeader(DeadLetterEncoder.HEADER_OFFSET));
                 }
-                assertEquals(JobStatus.RUNNING, jobStatus(client), "the job never failed (it has no restarts)");
+                assertEquals(JobStatus.RUNNING, job.status(), "the job never failed (it has no restarts)");
                 writeReport(rounds, names, hostile, expectedHostile, keys.size(), answers.records().size(),
                         answers.answersByKey().size(), errorKeys.size(), deadLetters.records().size(), seconds, codec);
             } finally {
-                client.cancel().get(30, TimeUnit.SECONDS);
+                job.close();
             }
         }
     }
@@ -191,13 +167,6 @@ class HostileInputITCase {
         return expected;
     }
 
-    private static JobStatus jobStatus(JobClient client) {
-        try {
-            return client.getJobStatus().get(10, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            return JobStatus.FAILED;
-        }
-    }
 
     private static void writeReport(int rounds, List<String> names, Map<String, byte[]> hostile,
                                     Map<String, String> expected, int in, int answerRecords, int answeredKeys,

@@ -532,7 +532,8 @@ public final class FillMaskCodec {
         if (node.isTextual()) {
             String text = node.textValue();
             String shown = text.length() > SHOWN_VALUE_CHARS ? text.substring(0, SHOWN_VALUE_CHARS) + "…" : text;
-            return "a string \"" + new String(JsonStringEncoder.getInstance().quoteAsString(shown)) + "\"";
+            return "a string \"" + escapeUnpairedSurrogates(
+                    new String(JsonStringEncoder.getInstance().quoteAsString(shown))) + "\"";
         }
         if (node.isNumber()) {
             if ((node.isDouble() || node.isFloat()) && !Double.isFinite(node.doubleValue())) {
@@ -546,6 +547,25 @@ public final class FillMaskCodec {
             return text;
         }
         return node.getNodeType().toString().toLowerCase(Locale.ROOT);
+    }
+
+    /**
+     * {@code text} with each unpaired surrogate written as its {@code \\uXXXX} escape: a message that quotes a
+     * request must itself be valid Unicode, or the written answer would carry {@code ?} in its place.
+     */
+    private static String escapeUnpairedSurrogates(String text) {
+        StringBuilder out = new StringBuilder(text.length());
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                out.append(c).append(text.charAt(++i));
+            } else if (Character.isSurrogate(c)) {
+                out.append(String.format(Locale.ROOT, "\\u%04X", (int) c));
+            } else {
+                out.append(c);
+            }
+        }
+        return out.toString();
     }
 
     /** A message naming the first unpaired surrogate in {@code text}, or {@code null} if there is none. */

@@ -56,15 +56,11 @@ class PoisonPillITCase {
 
     /** Request lines; the line is its own identity; answering the poison request with candidates fails the task. */
     static final class FailOnPoison implements FillMaskRecords<String, String> {
-        private transient FillMaskCodec codec;
-
-        private FillMaskCodec codec() {
-            return codec != null ? codec : (codec = new FillMaskCodec());
-        }
+        private final FillMaskOperatorTest.Lines lines = new FillMaskOperatorTest.Lines();
 
         @Override
         public DecodedRequest decode(String record) {
-            return codec().readRequest(record);
+            return lines.decode(record);
         }
 
         @Override
@@ -73,7 +69,7 @@ class PoisonPillITCase {
                 FAILURES.add(record);
                 throw new IllegalStateException("test fault: answering the poison request fails the task");
             }
-            return record + " => " + codec().writeAnswerAsString(answer);
+            return lines.answered(record, answer);
         }
 
         @Override

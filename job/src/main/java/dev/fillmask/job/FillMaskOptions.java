@@ -118,12 +118,17 @@ public final class FillMaskOptions {
             .intType().defaultValue(RequestLimits.DEFAULT_MAX_TOP_K)
             .withDescription("Largest `parameters.top_k` accepted; above the vocabulary size it is an error anyway.");
 
+    public static final ConfigOption<Duration> BROKER_WAIT = ConfigOptions.key(PREFIX + "broker-wait")
+            .durationType().defaultValue(Duration.ofSeconds(30))
+            .withDescription("How long the start waits for the Kafka broker to answer before it stops with an error "
+                    + "naming the address; raise it when the job may start before its broker.");
+
     /** Every option, in the order of the help text and the README. */
     public static final List<ConfigOption<?>> ALL = List.of(
             BOOTSTRAP_SERVERS, INPUT_TOPIC, OUTPUT_TOPIC, DEAD_LETTER_TOPIC, GROUP_ID, STARTING_OFFSETS,
             DELIVERY_GUARANTEE, TRANSACTIONAL_ID_PREFIX, KAFKA_PROPERTIES, PARALLELISM, CHECKPOINT_INTERVAL,
             MODEL, BATCH_SIZE, BATCH_MAX_DELAY, THREADS, PROVIDER, DEVICE_ID, CPU_FALLBACK,
-            MAX_REQUEST_BYTES, MAX_INPUT_CHARS, MAX_MASKS, MAX_TARGETS, MAX_TOP_K);
+            MAX_REQUEST_BYTES, MAX_INPUT_CHARS, MAX_MASKS, MAX_TARGETS, MAX_TOP_K, BROKER_WAIT);
 
     /** The request bounds the options set. */
     public static RequestLimits requestLimits(org.apache.flink.configuration.ReadableConfig options) {

@@ -16,7 +16,6 @@ import dev.fillmask.udf.importer.DefaultModel;
 
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.functions.FilterFunction;
-import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
@@ -42,7 +41,6 @@ public final class FillMaskJob {
     private final Source<KafkaRecord, ?, ?> source;
     private final Sink<AnsweredRecord> answers;
     private final Sink<AnsweredRecord> deadLetters;
-    private MapFunction<AnsweredRecord, AnsweredRecord> tap;
 
     public FillMaskJob(Configuration options, Path modelFolder, Source<KafkaRecord, ?, ?> source,
                        Sink<AnsweredRecord> answers, Sink<AnsweredRecord> deadLetters) {
@@ -59,15 +57,6 @@ public final class FillMaskJob {
         return new FillMaskJob(options, modelFolder(options), kafka.source(), kafka.answerSink(), kafka.deadLetterSink());
     }
 
-    /**
-     * A function every answered record passes through before the sinks. For tests: one that throws once makes the
-     * job fail mid-stream and recover.
-     */
-    public FillMaskJob withTap(MapFunction<AnsweredRecord, AnsweredRecord> tapFunction) {
-        this.tap = tapFunction;
-        return this;
-    }
-
     /** Checkpointing, parallelism and object reuse for {@code env}, from the options. */
     public void configure(StreamExecutionEnvironment env) {
         env.enableCheckpointing(options.get(FillMaskOptions.CHECKPOINT_INTERVAL).toMillis(), CheckpointingMode.EXACTLY_ONCE);
@@ -76,8 +65,11 @@ public final class FillMaskJob {
         env.getConfig().enableObjectReuse();
     }
 
-    /** Adds the job's graph to {@code env}. */
-    public void addTo(StreamExecutionEnvironment env) {
+    /**
+     * Adds the job's graph to {@code env} and returns the stream of answered records that feeds both sinks, so a
+     * caller can hang more on it (a test, a step that fails once).
+     */
+    public DataStream<AnsweredRecord> addTo(StreamExecutionEnvironment env) {
         RecordSizeLimit recordLimit = RecordSizeLimit.of(KafkaConnections.clientPropertiesOf(options));
         RequestLimits limits = FillMaskOptions.requestLimits(options, recordLimit.defaultMaxAnswerBytes());
         FillMaskOperator<KafkaRecord, AnsweredRecord> operator = new FillMaskOperator<>(modelFolder,
@@ -87,12 +79,10 @@ public final class FillMaskJob {
         DataStream<AnsweredRecord> answered = env
                 .fromSource(source, WatermarkStrategy.noWatermarks(), "requests").uid("requests")
                 .transform("fill-mask", TypeInformation.of(AnsweredRecord.class), operator).uid("fill-mask");
-        if (tap != null) {
-            answered = answered.map(tap).name("tap").uid("tap");
-        }
         answered.sinkTo(answers).name("answers").uid("answers");
         answered.filter(new IsError()).name("errors").uid("errors")
                 .sinkTo(deadLetters).name("dead-letters").uid("dead-letters");
+        return answered;
     }
 
     /** Keeps the requests answered with an error: they also go to the dead letters. */

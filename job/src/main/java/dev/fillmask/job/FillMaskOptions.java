@@ -134,12 +134,18 @@ public final class FillMaskOptions {
                     + "subtask runs one record at a time until a checkpoint completes, noting it in flight beside the "
                     + "checkpoints (or in the temporary folder when there is no checkpoint folder).");
 
+    public static final ConfigOption<Duration> BROKER_WAIT = ConfigOptions.key(PREFIX + "broker-wait")
+            .durationType().defaultValue(Duration.ofSeconds(30))
+            .withDescription("How long the start waits for the Kafka broker to answer before it stops with an error "
+                    + "naming the address; raise it when the job may start before its broker.");
+
     /** Every option, in the order of the help text and the README. */
     public static final List<ConfigOption<?>> ALL = List.of(
             BOOTSTRAP_SERVERS, INPUT_TOPIC, OUTPUT_TOPIC, DEAD_LETTER_TOPIC, GROUP_ID, STARTING_OFFSETS,
             DELIVERY_GUARANTEE, TRANSACTIONAL_ID_PREFIX, KAFKA_PROPERTIES, PARALLELISM, CHECKPOINT_INTERVAL,
             MODEL, BATCH_SIZE, BATCH_MAX_DELAY, THREADS, PROVIDER, DEVICE_ID, CPU_FALLBACK,
-            MAX_REQUEST_BYTES, MAX_INPUT_CHARS, MAX_MASKS, MAX_TARGETS, MAX_TOP_K, MAX_ANSWER_BYTES, POISON_PILLS);
+            MAX_REQUEST_BYTES, MAX_INPUT_CHARS, MAX_MASKS, MAX_TARGETS, MAX_TOP_K, MAX_ANSWER_BYTES, POISON_PILLS,
+            BROKER_WAIT);
 
     /** The request bounds the options set, for answers sent as records of at most Kafka's default size. */
     public static RequestLimits requestLimits(org.apache.flink.configuration.ReadableConfig options) {

@@ -10,12 +10,13 @@ import dev.fillmask.schemas.FillMaskAnswer;
 import dev.fillmask.schemas.FillMaskCodec;
 import dev.fillmask.udf.testing.SharedDefaultModel;
 
-import org.apache.flink.api.common.functions.RichMapFunction;
-import org.apache.flink.api.common.state.CheckpointListener;
+import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
@@ -38,15 +39,15 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The whole job on a Flink MiniCluster (one TaskManager, two slots) against a real KRaft broker in this JVM, with the
  * real default model: every request gets exactly one answer (read_committed), equal to {@code ./fill-mask predict}'s;
- * every error answer also has its dead letter; and a failure mid-stream loses and repeats nothing.
+ * every error answer also has its dead letter; and a failure after answers were committed loses and repeats nothing.
  */
 class FillMaskJobITCase {
     private static final int PARALLELISM = 2;
@@ -93,14 +94,15 @@ class FillMaskJobITCase {
         return options;
     }
 
-    private static JobClient startJob(Configuration options, FailOnceAfterCheckpoint tap) throws Exception {
+    private static JobClient startJob(Configuration options, FailOnceWhenArmed failure) throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         FillMaskJob job = FillMaskJob.onKafka(options);
-        if (tap != null) {
-            job.withTap(tap);
-        }
         job.configure(env);
-        job.addTo(env);
+        DataStream<AnsweredRecord> answered = job.addTo(env);
+        if (failure != null) {
+            // A step beside the sinks, chained into the same task: when it throws, the sinks' task fails with it.
+            answered.map(failure).name("fail-once").uid("fail-once").sinkTo(new DiscardingSink<>()).name("discard");
+        }
         return env.executeAsync(FillMaskJob.NAME);
     }
 
@@ -164,7 +166,7 @@ class FillMaskJobITCase {
     }
 
     @Test
-    void aFailureMidStreamLosesNothingAndRepeatsNothing() throws Exception {
+    void aFailureAfterAnswersWereCommittedLosesNothingAndRepeatsNothing() throws Exception {
         Configuration options = options("failover");
         List<byte[]> values = new ArrayList<>();
         for (int i = 0; i < 160; i++) {
@@ -172,17 +174,29 @@ class FillMaskJobITCase {
                     .getBytes(StandardCharsets.UTF_8));
         }
         List<String> keys = keys("failover", values.size());
-        FailOnceAfterCheckpoint.reset();
-        JobClient job = startJob(options, new FailOnceAfterCheckpoint(40));
+        int half = values.size() / 2;
+        FailOnceWhenArmed.reset();
+        JobClient job = startJob(options, new FailOnceWhenArmed());
         try (AnswerCollector answers = new AnswerCollector(kafka.bootstrapServers(), new Properties(),
                 options.get(FillMaskOptions.OUTPUT_TOPIC))) {
-            RequestFeeder.send(kafka.bootstrapServers(), new Properties(), options.get(FillMaskOptions.INPUT_TOPIC),
-                    keys, values);
+            String input = options.get(FillMaskOptions.INPUT_TOPIC);
+            RequestFeeder.send(kafka.bootstrapServers(), new Properties(), input, keys.subList(0, half),
+                    values.subList(0, half));
+            Set<String> firstHalf = new LinkedHashSet<>(keys.subList(0, half));
+            assertTrue(answers.awaitKeys(firstHalf, Duration.ofMinutes(5), () -> false, n -> {}),
+                    "answered only " + answers.answersByKey().size() + " of the first " + half);
+            // Committed (a read_committed consumer sees them), so a checkpoint completed after these answers.
+            assertEquals(half, answers.answersByKey().size(), "the first half's answers, visible before the failure");
+            assertFalse(FailOnceWhenArmed.FAILED.get(), "nothing failed yet");
+
+            FailOnceWhenArmed.ARMED.set(true);
+            RequestFeeder.send(kafka.bootstrapServers(), new Properties(), input, keys.subList(half, keys.size()),
+                    values.subList(half, values.size()));
             Set<String> awaited = new LinkedHashSet<>(keys);
             assertTrue(answers.awaitKeys(awaited, Duration.ofMinutes(5), () -> false, n -> {}),
                     "answered only " + answers.answersByKey().size() + " of " + keys.size());
             answers.drain(awaited, Duration.ofSeconds(3));
-            assertTrue(FailOnceAfterCheckpoint.FAILED.get(), "the job failed once, after a checkpoint");
+            assertTrue(FailOnceWhenArmed.FAILED.get(), "the job failed once, after answers had been committed");
             assertEquals(keys.size(), answers.records().size(),
                     "each answer exactly once across the failure (duplicates: "
                             + (answers.records().size() - answers.answersByKey().size()) + ")");
@@ -191,35 +205,22 @@ class FillMaskJobITCase {
         }
     }
 
-    /** Throws once, in the first record it sees after a checkpoint completed and {@code after} records passed. */
-    static final class FailOnceAfterCheckpoint extends RichMapFunction<AnsweredRecord, AnsweredRecord>
-            implements CheckpointListener {
+    /** Throws once, at the first record it sees after the test armed it (the MiniCluster runs in this JVM). */
+    static final class FailOnceWhenArmed implements MapFunction<AnsweredRecord, AnsweredRecord> {
+        static final AtomicBoolean ARMED = new AtomicBoolean();
         static final AtomicBoolean FAILED = new AtomicBoolean();
-        static final AtomicBoolean CHECKPOINTED = new AtomicBoolean();
-        static final AtomicInteger SEEN = new AtomicInteger();
-        private final int after;
-
-        FailOnceAfterCheckpoint(int after) {
-            this.after = after;
-        }
 
         static void reset() {
+            ARMED.set(false);
             FAILED.set(false);
-            CHECKPOINTED.set(false);
-            SEEN.set(0);
         }
 
         @Override
         public AnsweredRecord map(AnsweredRecord record) {
-            if (SEEN.incrementAndGet() > after && CHECKPOINTED.get() && FAILED.compareAndSet(false, true)) {
+            if (ARMED.get() && FAILED.compareAndSet(false, true)) {
                 throw new IllegalStateException("injected failure (test)");
             }
             return record;
-        }
-
-        @Override
-        public void notifyCheckpointComplete(long checkpointId) {
-            CHECKPOINTED.set(true);
         }
     }
 

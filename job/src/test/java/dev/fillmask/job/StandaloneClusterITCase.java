@@ -3,11 +3,18 @@ package dev.fillmask.job;
 import dev.fillmask.job.cluster.ChildProcess;
 import dev.fillmask.job.cluster.FlinkProcesses;
 import dev.fillmask.job.cluster.KafkaProcess;
+import dev.fillmask.job.cluster.Pause;
 import dev.fillmask.job.local.AnswerCollector;
 import dev.fillmask.job.local.RequestFeeder;
 import dev.fillmask.job.local.Topics;
 import dev.fillmask.udf.testing.SharedDefaultModel;
 
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.TopicPartitionInfo;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -19,6 +26,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -32,12 +40,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The cluster jar on a real standalone Flink session cluster, submitted as a user submits it: a JobManager and a
- * TaskManager in JVM processes of their own (from Maven jars, stack.md trap 5), a Kafka broker process (KRaft) on
+ * TaskManager in JVM processes of their own (from Maven jars, as no Flink distribution is at hand), a Kafka broker process (KRaft) on
  * 127.0.0.1, and {@code flink run -d fill-mask-flink-job.jar --bootstrap-servers ... --model ...}. Every request gets
  * exactly one answer (read_committed), equal to {@code ./fill-mask predict}'s. Then the job is cancelled and submitted
  * again to the same TaskManager, which must still answer: the native libraries (ONNX Runtime, tokenizers) are loaded
  * once per TaskManager from the cluster's lib/, with {@code classloader.parent-first-patterns.additional:
- * ai.djl.;ai.onnxruntime.} (trap 4), as deploy/README.md tells users to set up their clusters.
+ * ai.djl.;ai.onnxruntime.}, as deploy/README.md tells users to set up their clusters.
  *
  * <p>Logs: {@code job/target/standalone-cluster-it/} (Flink's under flink/log, the broker's under kafka/logs).
  */
@@ -46,6 +54,7 @@ class StandaloneClusterITCase {
     private static final String INPUT = "cluster-requests";
     private static final String OUTPUT = "cluster-answers";
     private static final String DEAD_LETTERS = "cluster-dead-letters";
+    private static final String GROUP = "cluster-it";
     private static final Duration ANSWER_TIMEOUT = Duration.ofMinutes(3);
 
     private static Path model;
@@ -103,16 +112,24 @@ class StandaloneClusterITCase {
 
         String job1 = flink.submit(jobJar, jobArguments());
         flink.awaitJobRunning(job1, Duration.ofMinutes(2));
-        List<String> firstAnswers = answers(job1, keys("first", first.size()), first);
+        List<String> firstKeys = keys("first", first.size());
+        List<String> firstAnswers = answers(job1, firstKeys, first);
+        // A job submitted without a savepoint starts at the group's committed offsets, which the Kafka source commits
+        // some seconds after the checkpoint (from its fetcher thread); cancelled before that, the next job would
+        // answer those requests again. Cancel once they are committed, as an operator would check with the lag.
+        awaitOffsetsCommitted();
 
         flink.cancel(job1, Duration.ofMinutes(1));
         assertTrue(taskManager.isAlive(), "the TaskManager outlives the job");
 
-        // the same TaskManager JVM, a new user class loader: trap 4
+        // the same TaskManager JVM, a new user class loader: the natives must not be loaded a second time
         String job2 = flink.submit(jobJar, jobArguments());
         flink.awaitJobRunning(job2, Duration.ofMinutes(2));
-        List<String> secondAnswers = answers(job2, keys("second", second.size()), second);
+        List<String> secondKeys = keys("second", second.size());
+        List<String> secondAnswers = answers(job2, secondKeys, second);
         assertEquals(List.of(taskManager), flink.taskManagers(), "both jobs ran on the one TaskManager");
+        // The second job starts from the group's committed offsets: it must not answer the first job's requests again.
+        assertEachAnsweredOnce(concat(firstKeys, secondKeys));
 
         List<String> all = concat(firstAnswers, secondAnswers);
         List<String> want = expected.get();
@@ -129,7 +146,7 @@ class StandaloneClusterITCase {
                 "--input-topic", INPUT,
                 "--output-topic", OUTPUT,
                 "--dead-letter-topic", DEAD_LETTERS,
-                "--group-id", "cluster-it",
+                "--group-id", GROUP,
                 "--transactional-id-prefix", "cluster-it",
                 "--model", model.toString(),
                 "--parallelism", "2",
@@ -151,6 +168,46 @@ class StandaloneClusterITCase {
             collector.drain(awaited, Duration.ofSeconds(3));
             assertEquals(keys.size(), collector.records().size(), "exactly one answer per request");
             return keys.stream().map(collector.answersByKey()::get).toList();
+        }
+    }
+
+    /** Waits until the job's group has committed offsets at the end of every partition of the input topic. */
+    private static void awaitOffsetsCommitted() throws Exception {
+        Properties props = new Properties();
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        try (Admin admin = Admin.create(props)) {
+            Map<TopicPartition, OffsetSpec> ends = new HashMap<>();
+            for (TopicPartitionInfo partition : admin.describeTopics(List.of(INPUT)).allTopicNames().get()
+                    .get(INPUT).partitions()) {
+                ends.put(new TopicPartition(INPUT, partition.partition()), OffsetSpec.latest());
+            }
+            Map<TopicPartition, Long> end = new HashMap<>();
+            admin.listOffsets(ends).all().get().forEach((tp, info) -> end.put(tp, info.offset()));
+            long deadline = System.nanoTime() + ANSWER_TIMEOUT.toNanos();
+            Map<TopicPartition, OffsetAndMetadata> committed = Map.of();
+            while (System.nanoTime() < deadline) {
+                committed = admin.listConsumerGroupOffsets(GROUP).partitionsToOffsetAndMetadata().get();
+                Map<TopicPartition, OffsetAndMetadata> now = committed;
+                if (end.entrySet().stream().allMatch(e -> now.containsKey(e.getKey())
+                        && now.get(e.getKey()).offset() >= e.getValue())) {
+                    return;
+                }
+                Pause.sleep(500);
+            }
+            throw new AssertionError("group " + GROUP + " committed " + committed + ", not the input's end " + end
+                    + " within " + ANSWER_TIMEOUT);
+        }
+    }
+
+    /** The output topic, read from its start, holds exactly one answer (read_committed) for every key of {@code keys}. */
+    private static void assertEachAnsweredOnce(List<String> keys) {
+        try (AnswerCollector collector = new AnswerCollector(kafka.bootstrapServers(), new Properties(), OUTPUT)) {
+            Set<String> awaited = new LinkedHashSet<>(keys);
+            assertTrue(collector.awaitKeys(awaited, ANSWER_TIMEOUT, () -> false, n -> {}),
+                    () -> "only " + collector.answersByKey().size() + " of " + keys.size() + " keys answered");
+            collector.drain(awaited, Duration.ofSeconds(3));
+            assertEquals(keys.size(), collector.records().size(), "one answer per key of both submissions"
+                    + " (duplicates: " + (collector.records().size() - collector.answersByKey().size()) + ")");
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.fillmask.job.cli;
 
+import dev.fillmask.job.local.RequestSendException;
 import dev.fillmask.udf.engine.EngineStartException;
 import dev.fillmask.udf.model.ModelFolderException;
 
@@ -50,7 +51,7 @@ public final class FillMaskCli {
         } catch (CommandLine.UsageException e) {
             err.println("fill-mask " + args[0] + ": " + e.getMessage());
             return 2;
-        } catch (ModelFolderException | EngineStartException | IllegalArgumentException e) {
+        } catch (ModelFolderException | EngineStartException | IllegalArgumentException | RequestSendException e) {
             err.println("fill-mask " + args[0] + ": " + e.getMessage());
             return 1;
         } catch (Exception e) {

@@ -35,17 +35,15 @@ import java.util.regex.Pattern;
  * One connection to Kafka with the job's client settings before the job is submitted. Settings the broker rejects
  * (a wrong user name or password, an untrusted or misnamed broker certificate, a SASL mechanism the broker does not
  * offer) end the start with an {@link IllegalArgumentException} that says what to fix, instead of becoming a job that
- * fails and restarts on its TaskManagers for ever. A broker that does not answer in time is only warned about: it may
- * come up later, and the job's restarts cover that.
+ * fails and restarts on its TaskManagers for ever. So does a broker that does not answer within {@code --broker-wait}
+ * (a wrong address, a broker that is down, a firewall, a protocol the listener does not speak): the message names the
+ * address and what to check. The wait is for brokers that start together with the job.
  *
  * <p>Messages name the broker, the protocol, the mechanism, the user name and the properties file; never a password
  * (Kafka's own messages carry none either).
  */
 public final class KafkaPreflight {
     private static final Logger LOG = LoggerFactory.getLogger(KafkaPreflight.class);
-
-    /** How long the check waits for the broker; authentication failures come back well within it. */
-    static final Duration TIMEOUT = Duration.ofSeconds(10);
 
     private static final Pattern USERNAME = Pattern.compile("\\busername\\s*=\\s*\"([^\"]*)\"");
     /** A value in a JAAS line: any quoted string, or an unquoted {@code key=value}'s value. */
@@ -61,14 +59,16 @@ public final class KafkaPreflight {
                 .map(file -> Path.of(file).toAbsolutePath() + " (--"
                         + FillMaskOptions.flagName(FillMaskOptions.KAFKA_PROPERTIES) + ")")
                 .orElse("--" + FillMaskOptions.flagName(FillMaskOptions.KAFKA_PROPERTIES) + " (none given)");
-        check(bootstrap, KafkaConnections.clientPropertiesOf(options), source, TIMEOUT);
+        check(bootstrap, KafkaConnections.clientPropertiesOf(options), source, options.get(FillMaskOptions.BROKER_WAIT));
     }
 
     /**
-     * Connects to {@code bootstrapServers} with {@code clientProperties} and asks for the cluster's brokers.
-     * {@code source} says where the properties came from, for the messages.
+     * Connects to {@code bootstrapServers} with {@code clientProperties} and asks for the cluster's brokers, waiting
+     * up to {@code wait} for an answer (the client retries the connection meanwhile). {@code source} says where the
+     * properties came from, for the messages.
      */
-    public static void check(String bootstrapServers, Properties clientProperties, String source, Duration timeout) {
+    public static void check(String bootstrapServers, Properties clientProperties, String source, Duration wait) {
+        Duration timeout = wait.isNegative() || wait.isZero() ? Duration.ofMillis(1) : wait;
         Properties props = new Properties();
         props.putAll(clientProperties);
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
@@ -111,15 +111,32 @@ public final class KafkaPreflight {
                         + "security.protocol, sasl.mechanism and sasl.jaas.config in " + source + ". Kafka said: "
                         + messages(cause, props));
             }
+            if (cause instanceof org.apache.kafka.common.errors.TimeoutException) {
+                throw unreachable(where, source, timeout, messages(cause, props));
+            }
             warnUnchecked(where, source, messages(cause, props));
         } catch (TimeoutException e) {
-            warnUnchecked(where, source, "no answer within " + timeout.toSeconds() + " s");
+            throw unreachable(where, source, timeout, "no answer");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while connecting to Kafka at " + where, e);
         } finally {
             admin.close(Duration.ofSeconds(2));
         }
+    }
+
+    private static IllegalArgumentException unreachable(String where, String source, Duration wait, String kafkaSaid) {
+        return new IllegalArgumentException("no Kafka broker answered at " + where + " within " + describe(wait)
+                + " (--" + FillMaskOptions.flagName(FillMaskOptions.BROKER_WAIT) + "). Check that the broker is"
+                + " running and reachable from here (host, port, firewall), that --"
+                + FillMaskOptions.flagName(FillMaskOptions.BOOTSTRAP_SERVERS) + " names one of its listeners, and that"
+                + " security.protocol in " + source + " is the listener's; if the broker is still starting, give it"
+                + " longer with --" + FillMaskOptions.flagName(FillMaskOptions.BROKER_WAIT) + ". Kafka said: "
+                + kafkaSaid);
+    }
+
+    private static String describe(Duration wait) {
+        return wait.toMillis() % 1000 == 0 ? wait.toSeconds() + " s" : wait.toMillis() + " ms";
     }
 
     private static void warnUnchecked(String where, String source, String why) {

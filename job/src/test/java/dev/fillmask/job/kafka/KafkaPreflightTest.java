@@ -8,7 +8,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,7 +25,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The pre-flight check without a broker: settings Kafka cannot use end the start with a message naming the file and
- * no secret; a broker that does not answer is only warned about. (Against a real SASL_SSL broker: SecureKafkaITCase.)
+ * no secret; so does an address where no broker answers, naming it and what to check. (Against a real SASL_SSL
+ * broker: SecureKafkaITCase.)
  */
 class KafkaPreflightTest {
     private static final String SECRET = "preflight-secret-8c1d";
@@ -59,9 +62,19 @@ class KafkaPreflightTest {
     }
 
     @Test
-    void aBrokerThatDoesNotAnswerIsOnlyWarnedAbout() {
-        // The job starts anyway (the broker may come up later; the job's restarts cover that).
-        KafkaPreflight.check("127.0.0.1:" + closedPort(), new Properties(), "test", Duration.ofSeconds(1));
+    void anAddressWhereNoBrokerAnswersEndsTheStartNamingItAndWhatToCheck() throws IOException {
+        try (ClosedPort closed = new ClosedPort()) {
+            Configuration options = new Configuration();
+            options.set(FillMaskOptions.BOOTSTRAP_SERVERS, "127.0.0.1:" + closed.port());
+            options.set(FillMaskOptions.BROKER_WAIT, Duration.ofSeconds(2));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> KafkaPreflight.check(options));
+            assertTrue(e.getMessage().startsWith("no Kafka broker answered at 127.0.0.1:" + closed.port()
+                    + " (PLAINTEXT) within 2 s (--broker-wait). Check that the broker is running and reachable"),
+                    e.getMessage());
+            assertTrue(e.getMessage().contains("that --bootstrap-servers names one of its listeners"), e.getMessage());
+            assertTrue(e.getMessage().contains("security.protocol in --kafka-properties (none given)"), e.getMessage());
+        }
     }
 
     @Test
@@ -101,6 +114,28 @@ class KafkaPreflightTest {
             return socket.getLocalPort();
         } catch (IOException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * A loopback port that stays closed while this is open: bound by a socket that never listens, so a connection to
+     * it is refused and no other process can bind it meanwhile.
+     */
+    private static final class ClosedPort implements AutoCloseable {
+        private final Socket socket = new Socket();
+
+        ClosedPort() throws IOException {
+            socket.setReuseAddress(false);
+            socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        }
+
+        int port() {
+            return socket.getLocalPort();
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
         }
     }
 }

@@ -27,10 +27,11 @@ public final class DefaultModel {
     /** Maven coordinates of the jar that holds the weights. */
     public static final String SOURCE_COORDINATES = EasyBertJar.COORDINATES;
     /**
-     * Bump when the importer writes something different, so existing imports are redone. 3: the last feed-forward
-     * block and the LM head run at the mask positions only ({@link HeadForm#AT_MASKS}); 2 was a draft of that.
+     * Bump when the importer writes something different, so existing imports are redone. 4: the manifest records
+     * the SHA-256 of every file (model.onnx too) and the import marker is written; 3: the last feed-forward block and
+     * the LM head run at the mask positions only ({@link HeadForm#AT_MASKS}); 2 was a draft of that.
      */
-    static final int FORMAT_VERSION = 3;
+    static final int FORMAT_VERSION = 4;
     static final List<String> FILES = List.of("model.onnx", "tokenizer.json", "tokenizer_config.json", "config.json");
 
     private static final String CHECKPOINT_PREFIX = "module/";

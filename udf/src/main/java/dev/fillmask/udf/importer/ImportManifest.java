@@ -5,13 +5,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import dev.fillmask.udf.model.FileDigest;
+import dev.fillmask.udf.model.ModelFolder;
+
 import java.io.IOException;
-import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -19,19 +19,25 @@ import java.util.stream.Stream;
 
 /**
  * {@code fill-mask-import.json}: written last into a finished import, it is what makes a folder count as good.
- * It records every file's size, and a SHA-256 of the small ones (checking those on every start costs nothing;
- * hashing the 438 MB graph each time would cost seconds, and a size check already catches a truncated copy).
+ * It records every file's size and SHA-256, model.onnx included: the engine checks them on every start (about 1 s
+ * for the default model's 438 MB graph on a 2-core machine, measured in {@link FileDigest}), and so does the cache
+ * before it reuses the folder, so a file changed in place fails at start-up naming the file (or is imported again).
+ * Beside it goes {@value #MARKER}, which tells the engine that this folder is an import and must not load without
+ * its manifest.
  */
 final class ImportManifest {
-    static final String FILE = dev.fillmask.udf.model.ModelFolder.MANIFEST_FILE;
-    /** Files up to this size are hashed. */
-    static final long HASHED_UP_TO = 16L << 20;
+    static final String FILE = ModelFolder.MANIFEST_FILE;
+    static final String MARKER = ModelFolder.IMPORT_MARKER_FILE;
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private ImportManifest() {}
 
     static void write(Path folder, int formatVersion, Map<String, String> about) throws IOException {
+        Files.writeString(folder.resolve(MARKER), "This folder was made by the fill-mask model importer. The engine"
+                + " checks every file against " + FILE + " when it starts, and refuses the folder without it.\n"
+                + "If a file is damaged or missing, delete this folder and import it again (`./fill-mask model` for"
+                + " the default model).\n", StandardCharsets.UTF_8);
         ObjectNode root = JSON.createObjectNode();
         root.put("format", formatVersion);
         about.forEach(root::put);
@@ -42,15 +48,12 @@ final class ImportManifest {
         }
         for (Path file : contents) {
             String name = file.getFileName().toString();
-            if (name.equals(FILE)) {
+            if (ModelFolder.IMPORT_FILES.contains(name)) {
                 continue;
             }
             ObjectNode entry = files.putObject(name);
-            long size = Files.size(file);
-            entry.put("size", size);
-            if (size <= HASHED_UP_TO) {
-                entry.put("sha256", sha256(file));
-            }
+            entry.put("size", Files.size(file));
+            entry.put("sha256", FileDigest.sha256(file));
         }
         Path tmp = folder.resolve(FILE + ".tmp");
         JSON.writeValue(tmp.toFile(), root);
@@ -88,7 +91,10 @@ final class ImportManifest {
                     return e.getKey() + " has " + Files.size(file) + " bytes, not the " + size + " recorded";
                 }
                 JsonNode hash = e.getValue().get("sha256");
-                if (hash != null && !hash.asText().equals(sha256(file))) {
+                if (hash == null) {
+                    return "its " + FILE + " records no SHA-256 of " + e.getKey();
+                }
+                if (!hash.asText().equals(FileDigest.sha256(file))) {
                     return e.getKey() + " does not match its recorded SHA-256";
                 }
             }
@@ -96,21 +102,5 @@ final class ImportManifest {
         } catch (IOException | RuntimeException e) {
             return "its " + FILE + " cannot be read (" + e.getMessage() + ")";
         }
-    }
-
-    static String sha256(Path file) throws IOException {
-        MessageDigest digest;
-        try {
-            digest = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java has SHA-256", e);
-        }
-        try (InputStream in = Files.newInputStream(file)) {
-            byte[] buffer = new byte[1 << 16];
-            for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
-                digest.update(buffer, 0, n);
-            }
-        }
-        return HexFormat.of().formatHex(digest.digest());
     }
 }

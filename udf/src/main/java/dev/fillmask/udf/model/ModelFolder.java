@@ -28,6 +28,13 @@ public record ModelFolder(
     public static final String CONFIG_FILE = "config.json";
     /** The manifest a maker may leave (the default-model importer does): file sizes and checksums. */
     public static final String MANIFEST_FILE = "fill-mask-import.json";
+    /**
+     * Written by the importer beside its manifest: a folder that has it must have the manifest too (and is refused
+     * without it), while a folder with neither is someone's own export and loads unchecked.
+     */
+    public static final String IMPORT_MARKER_FILE = "fill-mask-imported.txt";
+    /** Files that describe one import: a copy that changes the model (the int8 quantizer's) leaves them behind. */
+    public static final List<String> IMPORT_FILES = List.of(MANIFEST_FILE, IMPORT_MARKER_FILE);
     public static final List<String> REQUIRED_FILES = List.of(MODEL_FILE, TOKENIZER_FILE, TOKENIZER_CONFIG_FILE, CONFIG_FILE);
 
     /** Transformers writes this (int(1e30)) when a tokenizer has no known maximum length. */

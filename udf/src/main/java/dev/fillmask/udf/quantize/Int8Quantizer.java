@@ -120,12 +120,12 @@ public final class Int8Quantizer {
                 result.outlierChannels(), Files.size(folder.modelFile()), Files.size(target), options);
     }
 
-    /** Tokenizer and config files go along unchanged; the import manifest does not, since it describes the source. */
+    /** Tokenizer and config files go along unchanged; the import manifest and marker do not: they describe the source. */
     private static void copyCompanionFiles(Path in, Path out) throws IOException {
         try (Stream<Path> files = Files.list(in)) {
             for (Path file : files.filter(Files::isRegularFile).toList()) {
                 String name = file.getFileName().toString();
-                if (name.endsWith(".onnx") || name.endsWith(".onnx_data") || name.equals("fill-mask-import.json")) {
+                if (name.endsWith(".onnx") || name.endsWith(".onnx_data") || ModelFolder.IMPORT_FILES.contains(name)) {
                     continue;
                 }
                 Files.copy(file, out.resolve(name), StandardCopyOption.REPLACE_EXISTING);

@@ -5,9 +5,12 @@ import dev.fillmask.udf.importer.DefaultModel;
 import java.nio.file.Path;
 
 /**
- * The imported default model for every test of a JVM: imported (seconds) on first use into the fill-mask home
- * ({@code -Dfillmask.home}, {@code $FILL_MASK_HOME} or {@code ~/.cache/fill-mask}) and reused from there by later
- * runs. A failed import is remembered, so each later test fails with the same message at once.
+ * The imported default model for every test of a JVM: imported (seconds) on first use into the fill-mask home and
+ * reused from there by later runs. Under Maven that home is the reactor root's {@code target/fill-mask-home} (the
+ * parent pom sets {@code -Dfillmask.home} and {@code $FILL_MASK_HOME} for every test JVM and the processes they
+ * start), so one build imports once for all modules and never writes into {@code ~/.cache/fill-mask}; JVMs that
+ * import at the same time take turns on the import's file lock. A failed import is remembered, so each later test
+ * fails with the same message at once.
  */
 public final class SharedDefaultModel {
     private static Path path;

@@ -8,11 +8,11 @@ import dev.fillmask.job.kafka.KafkaRecord;
 import dev.fillmask.job.kafka.KafkaRequests;
 import dev.fillmask.job.kafka.RecordSizeLimit;
 import dev.fillmask.schemas.RequestLimits;
-import dev.fillmask.udf.engine.EngineOptions;
-import dev.fillmask.udf.engine.ExecutionProvider;
-import dev.fillmask.udf.flink.BatchPolicy;
-import dev.fillmask.udf.flink.FillMaskOperator;
-import dev.fillmask.udf.importer.DefaultModel;
+import dev.fillmask.engine.EngineOptions;
+import dev.fillmask.engine.ExecutionProvider;
+import dev.fillmask.udf.BatchPolicy;
+import dev.fillmask.udf.FillMaskOperator;
+import dev.fillmask.engine.importer.DefaultModel;
 
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.functions.FilterFunction;

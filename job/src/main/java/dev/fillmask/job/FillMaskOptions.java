@@ -1,7 +1,7 @@
 package dev.fillmask.job;
 
 import dev.fillmask.schemas.RequestLimits;
-import dev.fillmask.udf.flink.PoisonPills;
+import dev.fillmask.udf.PoisonPills;
 
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;

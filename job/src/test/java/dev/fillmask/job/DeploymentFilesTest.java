@@ -1,7 +1,7 @@
 package dev.fillmask.job;
 
 import dev.fillmask.job.cli.JobArguments;
-import dev.fillmask.udf.importer.DefaultModel;
+import dev.fillmask.engine.importer.DefaultModel;
 
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;

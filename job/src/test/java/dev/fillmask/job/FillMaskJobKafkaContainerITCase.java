@@ -4,7 +4,7 @@ import dev.fillmask.job.local.AnswerCollector;
 import dev.fillmask.job.local.ListenAddress;
 import dev.fillmask.job.local.RequestFeeder;
 import dev.fillmask.job.local.Topics;
-import dev.fillmask.udf.testing.SharedDefaultModel;
+import dev.fillmask.engine.testing.SharedDefaultModel;
 
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;

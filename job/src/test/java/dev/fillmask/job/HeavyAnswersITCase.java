@@ -6,7 +6,7 @@ import dev.fillmask.job.local.EmbeddedKafka;
 import dev.fillmask.job.reliability.ResultsFile;
 import dev.fillmask.schemas.FillMaskAnswer;
 import dev.fillmask.schemas.FillMaskCodec;
-import dev.fillmask.udf.testing.SharedDefaultModel;
+import dev.fillmask.engine.testing.SharedDefaultModel;
 
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;

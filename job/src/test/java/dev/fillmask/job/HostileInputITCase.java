@@ -11,9 +11,9 @@ import dev.fillmask.schemas.DecodedRequest;
 import dev.fillmask.schemas.FillMaskAnswer;
 import dev.fillmask.schemas.FillMaskCodec;
 import dev.fillmask.schemas.RequestLimits;
-import dev.fillmask.udf.engine.EngineOptions;
-import dev.fillmask.udf.engine.FillMaskEngine;
-import dev.fillmask.udf.testing.SharedDefaultModel;
+import dev.fillmask.engine.EngineOptions;
+import dev.fillmask.engine.FillMaskEngine;
+import dev.fillmask.engine.testing.SharedDefaultModel;
 
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;

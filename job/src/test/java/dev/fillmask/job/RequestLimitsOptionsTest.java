@@ -7,9 +7,9 @@ import dev.fillmask.job.kafka.KafkaRequests;
 import dev.fillmask.schemas.DecodedRequest;
 import dev.fillmask.schemas.FillMaskAnswer;
 import dev.fillmask.schemas.RequestLimits;
-import dev.fillmask.udf.engine.EngineOptions;
-import dev.fillmask.udf.engine.FillMaskEngine;
-import dev.fillmask.udf.testing.TinyMaskedLm;
+import dev.fillmask.engine.EngineOptions;
+import dev.fillmask.engine.FillMaskEngine;
+import dev.fillmask.engine.testing.TinyMaskedLm;
 
 import org.apache.flink.configuration.Configuration;
 import org.junit.jupiter.api.AfterAll;

@@ -11,7 +11,7 @@ import dev.fillmask.job.security.SecretWatch;
 import dev.fillmask.job.security.SecureKafkaBroker;
 import dev.fillmask.job.security.TestCertificates;
 import dev.fillmask.schemas.FillMaskCodec;
-import dev.fillmask.udf.testing.SharedDefaultModel;
+import dev.fillmask.engine.testing.SharedDefaultModel;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -7,7 +7,7 @@ import dev.fillmask.job.cluster.Pause;
 import dev.fillmask.job.local.AnswerCollector;
 import dev.fillmask.job.local.RequestFeeder;
 import dev.fillmask.job.local.Topics;
-import dev.fillmask.udf.testing.SharedDefaultModel;
+import dev.fillmask.engine.testing.SharedDefaultModel;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;

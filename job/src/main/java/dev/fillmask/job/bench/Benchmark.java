@@ -3,9 +3,9 @@ package dev.fillmask.job.bench;
 import dev.fillmask.job.local.ListenAddress;
 import dev.fillmask.schemas.FillMaskCodec;
 import dev.fillmask.schemas.FillMaskRequest;
-import dev.fillmask.udf.engine.EngineOptions;
-import dev.fillmask.udf.engine.FillMaskEngine;
-import dev.fillmask.udf.engine.RawSessionBenchmark;
+import dev.fillmask.engine.EngineOptions;
+import dev.fillmask.engine.FillMaskEngine;
+import dev.fillmask.engine.RawSessionBenchmark;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -139,7 +139,7 @@ public final class Benchmark {
     }
 
     private String maskToken() {
-        return dev.fillmask.udf.model.ModelFolder.open(model).maskToken();
+        return dev.fillmask.engine.model.ModelFolder.open(model).maskToken();
     }
 
     private static double average(List<long[]> ids) {

@@ -1,7 +1,7 @@
 package dev.fillmask.job.cli;
 
 import dev.fillmask.job.bench.Benchmark;
-import dev.fillmask.udf.importer.DefaultModel;
+import dev.fillmask.engine.importer.DefaultModel;
 
 import java.io.PrintStream;
 import java.nio.file.Path;

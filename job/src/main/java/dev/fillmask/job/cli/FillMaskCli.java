@@ -1,8 +1,8 @@
 package dev.fillmask.job.cli;
 
 import dev.fillmask.job.local.RequestSendException;
-import dev.fillmask.udf.engine.EngineStartException;
-import dev.fillmask.udf.model.ModelFolderException;
+import dev.fillmask.engine.EngineStartException;
+import dev.fillmask.engine.model.ModelFolderException;
 
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

@@ -1,6 +1,6 @@
 package dev.fillmask.job.cli;
 
-import dev.fillmask.udf.importer.DefaultModel;
+import dev.fillmask.engine.importer.DefaultModel;
 
 import java.io.PrintStream;
 import java.nio.file.Path;

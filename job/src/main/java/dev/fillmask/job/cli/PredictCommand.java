@@ -5,11 +5,11 @@ import dev.fillmask.schemas.FillMaskAnswer;
 import dev.fillmask.schemas.FillMaskCodec;
 import dev.fillmask.schemas.FillMaskRequest;
 import dev.fillmask.schemas.RequestLimits;
-import dev.fillmask.udf.engine.EngineOptions;
-import dev.fillmask.udf.engine.ExecutionProvider;
-import dev.fillmask.udf.engine.FillMaskEngine;
-import dev.fillmask.udf.engine.GraphOptimization;
-import dev.fillmask.udf.importer.DefaultModel;
+import dev.fillmask.engine.EngineOptions;
+import dev.fillmask.engine.ExecutionProvider;
+import dev.fillmask.engine.FillMaskEngine;
+import dev.fillmask.engine.GraphOptimization;
+import dev.fillmask.engine.importer.DefaultModel;
 
 import java.io.BufferedOutputStream;
 import java.io.IOException;

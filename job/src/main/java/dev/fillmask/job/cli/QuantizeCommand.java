@@ -2,12 +2,12 @@ package dev.fillmask.job.cli;
 
 import dev.fillmask.job.bench.BenchCorpus;
 import dev.fillmask.schemas.FillMaskRequest;
-import dev.fillmask.udf.engine.EngineOptions;
-import dev.fillmask.udf.engine.FillMaskEngine;
-import dev.fillmask.udf.importer.DefaultModel;
-import dev.fillmask.udf.quantize.AccuracyReport;
-import dev.fillmask.udf.quantize.Int8Options;
-import dev.fillmask.udf.quantize.Int8Quantizer;
+import dev.fillmask.engine.EngineOptions;
+import dev.fillmask.engine.FillMaskEngine;
+import dev.fillmask.engine.importer.DefaultModel;
+import dev.fillmask.engine.quantize.AccuracyReport;
+import dev.fillmask.engine.quantize.Int8Options;
+import dev.fillmask.engine.quantize.Int8Quantizer;
 
 import java.io.IOException;
 import java.io.InputStream;

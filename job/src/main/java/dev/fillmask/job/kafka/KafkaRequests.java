@@ -5,7 +5,7 @@ import dev.fillmask.schemas.EncodedAnswer;
 import dev.fillmask.schemas.FillMaskAnswer;
 import dev.fillmask.schemas.FillMaskCodec;
 import dev.fillmask.schemas.RequestLimits;
-import dev.fillmask.udf.flink.FillMaskRecords;
+import dev.fillmask.udf.FillMaskRecords;
 
 import org.apache.kafka.common.header.Header;
 

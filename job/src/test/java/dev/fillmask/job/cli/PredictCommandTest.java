@@ -4,9 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.fillmask.schemas.DecodedRequest;
 import dev.fillmask.schemas.FillMaskCodec;
-import dev.fillmask.udf.engine.EngineOptions;
-import dev.fillmask.udf.engine.FillMaskEngine;
-import dev.fillmask.udf.testing.SharedDefaultModel;
+import dev.fillmask.engine.EngineOptions;
+import dev.fillmask.engine.FillMaskEngine;
+import dev.fillmask.engine.testing.SharedDefaultModel;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayInputStream;

@@ -1,7 +1,7 @@
 package dev.fillmask.job.cli;
 
 import dev.fillmask.job.bench.BenchCorpus;
-import dev.fillmask.udf.testing.TinyMaskedLm;
+import dev.fillmask.engine.testing.TinyMaskedLm;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

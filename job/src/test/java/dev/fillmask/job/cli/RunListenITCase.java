@@ -2,7 +2,7 @@ package dev.fillmask.job.cli;
 
 import dev.fillmask.job.listen.ListeningSockets;
 import dev.fillmask.job.listen.ListeningSockets.Listener;
-import dev.fillmask.udf.testing.SharedDefaultModel;
+import dev.fillmask.engine.testing.SharedDefaultModel;
 
 import org.junit.jupiter.api.Test;
 

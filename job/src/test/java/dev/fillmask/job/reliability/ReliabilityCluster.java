@@ -3,7 +3,7 @@ package dev.fillmask.job.reliability;
 import dev.fillmask.job.cluster.FlinkProcesses;
 import dev.fillmask.job.cluster.KafkaProcess;
 import dev.fillmask.job.local.Topics;
-import dev.fillmask.udf.testing.SharedDefaultModel;
+import dev.fillmask.engine.testing.SharedDefaultModel;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,0 +1,59 @@
+package dev.fillmask.engine;
+
+import dev.fillmask.schemas.RequestLimits;
+
+import java.io.Serializable;
+
+/**
+ * How an engine opens its ONNX Runtime session, and the request limits it enforces.
+ *
+ * @param intraOpThreads threads ONNX Runtime uses inside one run; 0 means all available cores. With several
+ *     engines in one process (several Flink slots) give each cores / engines: oversubscribing is far slower.
+ * @param optimization the graph optimization level applied when the session is created
+ * @param provider CPU, or CUDA on a GPU build
+ * @param deviceId the GPU to use when the provider is CUDA
+ * @param cpuFallback when CUDA is asked for but cannot be used: true runs on CPU with a warning, false fails
+ * @param limits bounds on requests (masks, targets, top_k…), each answered by an error
+ */
+public record EngineOptions(
+        int intraOpThreads,
+        GraphOptimization optimization,
+        ExecutionProvider provider,
+        int deviceId,
+        boolean cpuFallback,
+        RequestLimits limits) implements Serializable {
+
+    public EngineOptions {
+        if (intraOpThreads < 0) {
+            throw new IllegalArgumentException("intra-op threads must be >= 0 (0 = all cores), got " + intraOpThreads);
+        }
+        if (deviceId < 0) {
+            throw new IllegalArgumentException("device id must be >= 0, got " + deviceId);
+        }
+    }
+
+    public static EngineOptions defaults() {
+        return new EngineOptions(0, GraphOptimization.ALL, ExecutionProvider.CPU, 0, false, RequestLimits.defaults());
+    }
+
+    public EngineOptions withIntraOpThreads(int threads) {
+        return new EngineOptions(threads, optimization, provider, deviceId, cpuFallback, limits);
+    }
+
+    public EngineOptions withOptimization(GraphOptimization level) {
+        return new EngineOptions(intraOpThreads, level, provider, deviceId, cpuFallback, limits);
+    }
+
+    public EngineOptions withProvider(ExecutionProvider newProvider, int newDeviceId, boolean fallback) {
+        return new EngineOptions(intraOpThreads, optimization, newProvider, newDeviceId, fallback, limits);
+    }
+
+    public EngineOptions withLimits(RequestLimits newLimits) {
+        return new EngineOptions(intraOpThreads, optimization, provider, deviceId, cpuFallback, newLimits);
+    }
+
+    /** The thread count actually used: {@link #intraOpThreads()}, or every available core when that is 0. */
+    public int effectiveIntraOpThreads() {
+        return intraOpThreads > 0 ? intraOpThreads : Runtime.getRuntime().availableProcessors();
+    }
+}

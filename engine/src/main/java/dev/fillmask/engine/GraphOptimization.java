@@ -1,0 +1,28 @@
+package dev.fillmask.engine;
+
+import ai.onnxruntime.OrtSession.SessionOptions.OptLevel;
+
+import java.util.Locale;
+
+/** ONNX Runtime's graph optimization levels, by the names its documentation uses. */
+public enum GraphOptimization {
+    NONE(OptLevel.NO_OPT),
+    BASIC(OptLevel.BASIC_OPT),
+    EXTENDED(OptLevel.EXTENDED_OPT),
+    ALL(OptLevel.ALL_OPT);
+
+    final OptLevel ortLevel;
+
+    GraphOptimization(OptLevel ortLevel) {
+        this.ortLevel = ortLevel;
+    }
+
+    public static GraphOptimization parse(String name) {
+        try {
+            return valueOf(name.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("unknown graph optimization level '" + name
+                    + "': use none, basic, extended or all");
+        }
+    }
+}

@@ -1,0 +1,270 @@
+package dev.fillmask.udf;
+
+import dev.fillmask.schemas.DecodedRequest;
+import dev.fillmask.schemas.FillMaskAnswer;
+import dev.fillmask.schemas.FillMaskRequest;
+import dev.fillmask.engine.EngineOptions;
+import dev.fillmask.engine.EngineStartException;
+import dev.fillmask.engine.FillMaskEngine;
+import dev.fillmask.engine.model.ModelFolderException;
+
+import org.apache.flink.api.common.externalresource.ExternalResourceInfo;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.api.watermark.Watermark;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.runtime.tasks.ProcessingTimeService;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The fill-mask operator: ONE engine (one ONNX Runtime session, one tokenizer) per parallel instance, i.e. per slot,
+ * opened in {@link #open()} and closed in {@link #close()}. Records wait in a micro-batch that runs when it is full,
+ * when its oldest record has waited the policy's delay, before every checkpoint barrier leaves the operator and at
+ * the end of input. So the buffer is always empty when state is snapshotted: no record ever sits outside
+ * checkpointed state, and the operator needs no state of its own. (Flink chains it to its neighbours by default:
+ * no copies, no network hop.) Answers leave in arrival order, so the output of
+ * one input partition keeps its order. A record whose request is malformed gets its error answer in its place.
+ *
+ * <p>A request the engine cannot answer gets its error answer; the engine itself keeps such a failure to the request
+ * that caused it. What fails the task all the same (the model broken for every request, or a record that crashes
+ * the process) restarts it; after a restart, replayed records run one at a time, each noted in flight, until the
+ * first checkpoint completes, and a record that was in flight when that careful attempt failed too is answered with
+ * an error instead of being run again ({@link PoisonPills}).
+ */
+public final class FillMaskOperator<IN, OUT> extends AbstractStreamOperator<OUT>
+        implements OneInputStreamOperator<IN, OUT>, ProcessingTimeService.ProcessingTimeCallback {
+    private static final long serialVersionUID = 1L;
+    private static final long NO_TIMESTAMP = Long.MIN_VALUE;
+    private static final Logger LOG = LoggerFactory.getLogger(FillMaskOperator.class);
+
+    private final String modelFolder;
+    private final EngineOptions engineOptions;
+    private final boolean deviceFromFlink;
+    private final BatchPolicy policy;
+    private final FillMaskRecords<IN, OUT> records;
+    private final PoisonPills poisonPills;
+
+    private transient FillMaskEngine engine;
+    // Values and timestamps, not the StreamRecords: upstream may reuse its StreamRecord object for the next record.
+    private transient List<IN> waiting;
+    private transient List<DecodedRequest> waitingRequests;
+    private transient long[] waitingTimestamps;
+    private transient StreamRecord<OUT> reusableOutput;
+    private transient long oldestArrival;
+    private transient boolean timerPending;
+    private transient FillMaskMetrics metrics;
+    /** After a failure, until a checkpoint completes: one record per run, each noted in {@link #inFlight}. */
+    private transient boolean recovering;
+    private transient InFlightMarkers inFlight;
+    /** The records in flight when the previous attempt failed while recovering: answered with an error. */
+    private transient Set<String> failedBefore;
+
+    /**
+     * @param modelFolder a model folder in the Hugging Face ONNX export layout, readable on every TaskManager
+     * @param engineOptions session options; threads 0 means cores / slots of the TaskManager
+     * @param deviceFromFlink with CUDA: take the GPU from Flink's {@code gpu} external resource, not the options
+     */
+    public FillMaskOperator(Path modelFolder, EngineOptions engineOptions, boolean deviceFromFlink,
+                            BatchPolicy policy, FillMaskRecords<IN, OUT> records) {
+        this(modelFolder, engineOptions, deviceFromFlink, policy, records, PoisonPills.DEAD_LETTER);
+    }
+
+    /** The same, with a policy for records that fail the job again after a restart. */
+    public FillMaskOperator(Path modelFolder, EngineOptions engineOptions, boolean deviceFromFlink,
+                            BatchPolicy policy, FillMaskRecords<IN, OUT> records, PoisonPills poisonPills) {
+        this.modelFolder = modelFolder.toString();
+        this.engineOptions = engineOptions;
+        this.deviceFromFlink = deviceFromFlink;
+        this.policy = policy;
+        this.records = records;
+        this.poisonPills = poisonPills;
+    }
+
+    @Override
+    public void open() throws Exception {
+        super.open();
+        waiting = new ArrayList<>(policy.maxSize());
+        waitingRequests = new ArrayList<>(policy.maxSize());
+        waitingTimestamps = new long[policy.maxSize()];
+        reusableOutput = new StreamRecord<>(null);
+        metrics = new FillMaskMetrics(getMetricGroup(), () -> waiting.size());
+        Set<ExternalResourceInfo> gpus = deviceFromFlink
+                ? getRuntimeContext().getExternalResourceInfos(SlotResources.GPU_RESOURCE)
+                : Set.of();
+        EngineOptions slotOptions = SlotResources.forSlot(engineOptions, deviceFromFlink,
+                getContainingTask().getEnvironment().getTaskManagerInfo().getConfiguration(), gpus,
+                getRuntimeContext().getTaskInfo().getIndexOfThisSubtask());
+        try {
+            engine = FillMaskEngine.open(Path.of(modelFolder), slotOptions);
+        } catch (EngineStartException | ModelFolderException e) {
+            throw new EngineUnavailableException("fill-mask subtask "
+                    + getRuntimeContext().getTaskInfo().getTaskNameWithSubtasks() + " cannot open its engine: "
+                    + e.getMessage(), e);
+        }
+        failedBefore = new HashSet<>();
+        int attempt = getRuntimeContext().getTaskInfo().getAttemptNumber();
+        if (poisonPills == PoisonPills.DEAD_LETTER && attempt > 0) {
+            inFlight = InFlightMarkers.of(inFlightBaseFolder(), getRuntimeContext().getJobInfo().getJobId().toHexString(),
+                    getOperatorID().toHexString(), getRuntimeContext().getTaskInfo().getIndexOfThisSubtask());
+            failedBefore.addAll(inFlight.readAll());
+            recovering = true;
+            LOG.warn("fill-mask: attempt {} after a failure: answering replayed records one at a time until the next "
+                    + "checkpoint, noting each in {}; {} record(s) failed the previous attempt and get an error answer: {}",
+                    attempt, inFlight.folder(), failedBefore.size(), failedBefore);
+        }
+    }
+
+    /**
+     * Where in-flight records are noted: beside the checkpoints when the cluster has a checkpoint folder (reachable
+     * from every TaskManager), else in the temporary folder (enough when the job restarts in the same process).
+     */
+    private String inFlightBaseFolder() {
+        String key = "execution.checkpointing.dir";
+        String folder = getContainingTask().getEnvironment().getJobConfiguration().getString(key, null);
+        if (folder == null) {
+            folder = getContainingTask().getEnvironment().getTaskManagerInfo().getConfiguration().getString(key, null);
+        }
+        return folder != null ? folder : System.getProperty("java.io.tmpdir");
+    }
+
+    @Override
+    public void notifyCheckpointComplete(long checkpointId) throws Exception {
+        super.notifyCheckpointComplete(checkpointId);
+        if (recovering) {
+            recovering = false;
+            inFlight.clear();
+            LOG.info("fill-mask: checkpoint {} completed after the restart: batching again", checkpointId);
+        }
+    }
+
+    @Override
+    public void processElement(StreamRecord<IN> element) throws Exception {
+        metrics.requests.inc();
+        if (waiting.isEmpty()) {
+            oldestArrival = getProcessingTimeService().getCurrentProcessingTime();
+            scheduleDeadline(oldestArrival + policy.maxDelay().toMillis());
+        }
+        waitingTimestamps[waiting.size()] = element.hasTimestamp() ? element.getTimestamp() : NO_TIMESTAMP;
+        waiting.add(element.getValue());
+        String identity = failedBefore.isEmpty() ? null : records.identity(element.getValue());
+        if (identity != null && failedBefore.remove(identity)) {
+            waitingRequests.add(new DecodedRequest.Invalid("this request was being answered when the job failed, "
+                    + "and again when it recovered, so it is not run a third time (a poison pill: "
+                    + identity + ")"));
+            metrics.poisonPills.inc();
+        } else {
+            waitingRequests.add(records.decode(element.getValue()));
+        }
+        if (recovering || waiting.size() >= policy.maxSize()) {
+            runBatch();
+        }
+    }
+
+    @Override
+    public void onProcessingTime(long time) throws Exception {
+        timerPending = false;
+        if (waiting.isEmpty()) {
+            return;
+        }
+        long deadline = oldestArrival + policy.maxDelay().toMillis();
+        if (time >= deadline) {
+            runBatch();
+        } else {
+            scheduleDeadline(deadline);
+        }
+    }
+
+    private void scheduleDeadline(long deadline) {
+        // One timer at a time: a timer that fires for a batch already run finds a younger batch and re-arms itself.
+        if (!timerPending) {
+            timerPending = true;
+            getProcessingTimeService().registerTimer(deadline, this);
+        }
+    }
+
+    /** A watermark must not overtake the records waiting here, or they would turn late downstream. */
+    @Override
+    public void processWatermark(Watermark mark) throws Exception {
+        runBatch();
+        super.processWatermark(mark);
+    }
+
+    @Override
+    public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
+        runBatch();
+        super.prepareSnapshotPreBarrier(checkpointId);
+    }
+
+    @Override
+    public void finish() throws Exception {
+        runBatch();
+        super.finish();
+    }
+
+    @Override
+    public void close() throws Exception {
+        try {
+            if (engine != null) {
+                engine.close();
+                engine = null;
+            }
+        } finally {
+            super.close();
+        }
+    }
+
+    /** Runs the model once on every valid waiting request, then emits every waiting record's answer in order. */
+    private void runBatch() {
+        if (waiting == null || waiting.isEmpty()) {
+            return;
+        }
+        List<FillMaskRequest> valid = new ArrayList<>(waitingRequests.size());
+        for (DecodedRequest request : waitingRequests) {
+            if (request instanceof DecodedRequest.Valid v) {
+                valid.add(v.request());
+            }
+        }
+        String noted = recovering ? records.identity(waiting.get(0)) : null;
+        if (noted != null) {
+            inFlight.mark(noted);
+        }
+        List<FillMaskAnswer> modelAnswers = List.of();
+        if (!valid.isEmpty()) {
+            long start = System.nanoTime();
+            modelAnswers = engine.predict(valid);
+            metrics.inferenceMillis.update((System.nanoTime() - start) / 1_000_000);
+            metrics.batchSize.update(valid.size());
+        }
+        int next = 0;
+        for (int i = 0; i < waiting.size(); i++) {
+            IN record = waiting.get(i);
+            FillMaskAnswer answer = waitingRequests.get(i) instanceof DecodedRequest.Invalid invalid
+                    ? FillMaskAnswer.error(invalid.reason())
+                    : modelAnswers.get(next++);
+            if (answer.isError()) {
+                metrics.errors.inc();
+            }
+            reusableOutput.replace(records.answered(record, answer));
+            if (waitingTimestamps[i] == NO_TIMESTAMP) {
+                reusableOutput.eraseTimestamp();
+            } else {
+                reusableOutput.setTimestamp(waitingTimestamps[i]);
+            }
+            output.collect(reusableOutput);
+            metrics.answers.inc();
+        }
+        waiting.clear();
+        waitingRequests.clear();
+        if (noted != null) {
+            inFlight.clear();
+        }
+    }
+}

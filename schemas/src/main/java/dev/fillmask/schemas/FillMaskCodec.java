@@ -496,8 +496,13 @@ public final class FillMaskCodec {
 
     // ------------------------------------------------------------------------------------------------ helpers
 
+    /**
+     * A refusal. Its reason may quote the request (a value, or the character Jackson stopped at, which for an emoji
+     * is half of it), so unpaired surrogates are escaped here, once for every reason: the error answer and the dead
+     * letter's header then carry the same valid text.
+     */
     private static DecodedRequest invalid(String reason) {
-        return new DecodedRequest.Invalid(reason);
+        return new DecodedRequest.Invalid(escapeUnpairedSurrogates(reason));
     }
 
     private String tooManyBytes(long bytes) {

@@ -1,7 +1,7 @@
 package dev.fillmask.engine;
 
 /**
- * DJL calls a cloud metadata address when a tokenizer is created unless told not to (stack.md, trap 1). The code
+ * DJL calls a cloud metadata address when a tokenizer is created unless told not to (docs/operations.md). The code
  * that creates tokenizers sets the switches itself, so no launcher, test runner or TaskManager can forget them.
  */
 public final class DjlOffline {

@@ -17,7 +17,7 @@ import java.util.List;
 
 /**
  * The fill-mask engine: a batch of requests in, one answer per request out, in order, with exactly the semantics of
- * the Hugging Face {@code FillMaskPipeline} (see fill-mask-contract.md). One tokenizer and one ONNX Runtime session
+ * the Hugging Face {@code FillMaskPipeline} (see docs/contract.md). One tokenizer and one ONNX Runtime session
  * per engine; the whole batch goes through the model in ONE run, padded to its longest input. A request that cannot
  * be answered gets an error answer; the others in its batch are not affected. Thread-safe; close it when done.
  *

@@ -28,7 +28,7 @@ import java.util.Locale;
 import java.util.Objects;
 
 /**
- * Reads requests and writes answers in the fill-mask wire format (see {@code fill-mask-contract.md} and the JSON
+ * Reads requests and writes answers in the fill-mask wire format (see docs/contract.md and the JSON
  * Schemas opened by {@link ContractSchemas}).
  *
  * <p>Thread-safe: one configured {@link ObjectMapper} inside, no other mutable state. Build one per limits and share it.

@@ -12,7 +12,7 @@ public final class Tokenizers {
     private Tokenizers() {}
 
     public static HuggingFaceTokenizer load(Path tokenizerJson) {
-        // DJL calls a cloud metadata address unless told not to (stack.md, trap 1); never rely on the launcher.
+        // DJL calls a cloud metadata address unless told not to (docs/operations.md); never rely on the launcher.
         setIfAbsent("OPT_OUT_TRACKING", "true");
         setIfAbsent("ai.djl.offline", "true");
         try {

@@ -88,7 +88,7 @@ class DeploymentFilesTest {
         Map<String, String> kafkaEnv = stringMap(map(services, "kafka").get("environment"));
         assertTrue(kafkaEnv.get("KAFKA_ADVERTISED_LISTENERS").contains("PLAINTEXT://" + options.get(FillMaskOptions.BOOTSTRAP_SERVERS)),
                 "--bootstrap-servers is the broker's PLAINTEXT listener");
-        assertTrue(kafkaEnv.containsKey("KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR"), "one broker: trap 3");
+        assertTrue(kafkaEnv.containsKey("KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR"), "one broker needs its transaction log at replication 1");
 
         // the model: where the build service's importer puts it, mounted into both Flink services
         String home = stringMap(map(services, "build").get("environment")).get("FILL_MASK_HOME");

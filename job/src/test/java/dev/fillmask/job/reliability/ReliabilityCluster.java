@@ -59,7 +59,7 @@ public final class ReliabilityCluster implements AutoCloseable {
             deleteRecursively(cluster.home);
             cluster.kafka = KafkaProcess.start(cluster.home.resolve("kafka"), kafkaLib);
             Map<String, String> config = new LinkedHashMap<>();
-            // the jars of nativeLib are in the cluster's lib/: load their classes there, once per JVM (trap 4)
+            // the jars of nativeLib are in the cluster's lib/: load their classes there, once per JVM (docs/operations.md)
             config.put("classloader.parent-first-patterns.additional", "ai.djl.;ai.onnxruntime.");
             // metrics read over REST are at most a second old
             config.put("metrics.fetcher.update-interval", "1000");

@@ -8,9 +8,10 @@ import java.util.Locale;
  * @param perChannel one scale per output column of each weight matrix (true), or one per matrix (false). Per column
  *     costs nothing at run time (ONNX Runtime applies the scales while converting the int32 sums back to float)
  *     and keeps columns with small weights from losing their precision to the largest column's range.
- * @param reduceRange quantize weights to 7 bits ([-63, 63]) instead of 8. Only for CPUs without VNNI (AVX2 only):
+ * @param reduceRange quantize weights to 7 bits ([-63, 63]) instead of 8. For CPUs without VNNI (AVX2 only):
  *     their u8×s8 multiply-add saturates 16-bit sums with full-range weights, which costs accuracy. CPUs with
- *     AVX-512 VNNI, AVX-VNNI or AMX (and ARM) have no such limit, and 8 bits are more accurate there.
+ *     AVX-512 VNNI, AVX-VNNI or AMX (and ARM) have no such limit, and 8 bits are more accurate there. The default
+ *     follows the CPU that quantizes ({@link CpuFeatures}): quantize on the kind of CPU that will serve.
  * @param smoothing SmoothQuant's migration strength α in [0, 1]; 0 turns smoothing (and calibration) off. Each
  *     activation channel j is divided by s_j = max|X_j|^α / max|W_j|^(1-α) (measured on calibration texts) and the
  *     weights' row j multiplied by it, which leaves X·W unchanged but flattens the few huge activation channels
@@ -78,7 +79,7 @@ public record Int8Options(boolean perChannel, boolean reduceRange, double smooth
     }
 
     public static Int8Options defaults() {
-        return new Int8Options(true, false, DEFAULT_SMOOTHING, DEFAULT_OUTLIER_CHANNELS, 0,
+        return new Int8Options(true, CpuFeatures.x86WithoutVnni(), DEFAULT_SMOOTHING, DEFAULT_OUTLIER_CHANNELS, 0,
                 DEFAULT_FLOAT_FFN_OUTPUT_LAYERS, DEFAULT_FLOAT_LAYERS, DEFAULT_PER_ROW_ACTIVATIONS);
     }
 

@@ -6,6 +6,7 @@ import dev.fillmask.engine.EngineOptions;
 import dev.fillmask.engine.FillMaskEngine;
 import dev.fillmask.engine.importer.DefaultModel;
 import dev.fillmask.engine.quantize.AccuracyReport;
+import dev.fillmask.engine.quantize.CpuFeatures;
 import dev.fillmask.engine.quantize.Int8Options;
 import dev.fillmask.engine.quantize.Int8Quantizer;
 
@@ -48,7 +49,8 @@ final class QuantizeCommand {
             new CommandLine.Option("block-size", "N",
                     "0: DynamicQuantizeMatMul (per-tensor activations); 16, 32, 64...: MatMulNBits blocks", "0"),
             new CommandLine.Option("per-tensor", null, "one weight scale per matrix instead of per column", null),
-            new CommandLine.Option("reduce-range", null, "7-bit weights, for CPUs without VNNI (AVX2 only)", null),
+            new CommandLine.Option("reduce-range", "true|false", "7-bit weights, for CPUs without VNNI (AVX2 only)",
+                    "true on an x86 CPU without VNNI, like this one is: " + CpuFeatures.x86WithoutVnni()),
             new CommandLine.Option("corpus", "FILE", "JSONL fill-mask requests to compare on", "the bench corpus"),
             new CommandLine.Option("batch-size", "N", "requests per run in the comparison", "16"),
             new CommandLine.Option("threads", "N", "ONNX Runtime intra-op threads; 0 = all cores", "0"),
@@ -65,7 +67,9 @@ final class QuantizeCommand {
         if (!cli.has("out")) {
             throw new CommandLine.UsageException("--out DIR is required: the folder to write the int8 model into");
         }
-        Int8Options options = new Int8Options(!cli.flag("per-tensor"), cli.flag("reduce-range"),
+        boolean reduceRange = cli.has("reduce-range") ? Boolean.parseBoolean(cli.get("reduce-range"))
+                : Int8Options.defaults().reduceRange();
+        Int8Options options = new Int8Options(!cli.flag("per-tensor"), reduceRange,
                 parseSmoothing(cli.get("smoothing")), cli.intValue("outlier-channels", 0), cli.intValue("block-size", 0),
                 cli.intValue("float-ffn-output-layers", 0), cli.intValue("float-layers", 0),
                 parseActivationScales(cli.get("activation-scales")));

@@ -3,6 +3,7 @@ package dev.fillmask.engine;
 import ai.onnxruntime.OrtException;
 import dev.fillmask.schemas.AnswerSize;
 import dev.fillmask.schemas.Candidate;
+import dev.fillmask.schemas.DecodedRequest;
 import dev.fillmask.schemas.FillMaskAnswer;
 import dev.fillmask.schemas.FillMaskRequest;
 import dev.fillmask.schemas.RequestLimits;
@@ -101,10 +102,25 @@ public final class FillMaskEngine implements AutoCloseable {
      * @throws EngineFailureException if the model fails even on a request that cannot be at fault
      */
     public List<FillMaskAnswer> predict(List<FillMaskRequest> requests) {
-        return nativeThread.call(() -> predictHere(requests));
+        List<DecodedRequest> decoded = new ArrayList<>(requests.size());
+        for (FillMaskRequest request : requests) {
+            decoded.add(new DecodedRequest.Valid(request));
+        }
+        return answer(decoded);
     }
 
-    private List<FillMaskAnswer> predictHere(List<FillMaskRequest> requests) {
+    /**
+     * Answers for decoded requests, in the same order: a request the codec refused gets its refusal as its error
+     * answer, in its place; the others are predicted together. The one batch path of every caller (the operator,
+     * {@code predict}).
+     *
+     * @throws EngineFailureException if the model fails even on a request that cannot be at fault
+     */
+    public List<FillMaskAnswer> answer(List<DecodedRequest> requests) {
+        return nativeThread.call(() -> answerHere(requests));
+    }
+
+    private List<FillMaskAnswer> answerHere(List<DecodedRequest> requests) {
         FillMaskAnswer[] answers = new FillMaskAnswer[requests.size()];
         List<Prepared> ready = new ArrayList<>(requests.size());
         for (int i = 0; i < requests.size(); i++) {
@@ -131,9 +147,12 @@ public final class FillMaskEngine implements AutoCloseable {
     }
 
     /** {@link #prepare}, with whatever the tokenizer throws on this one request turned into its error answer. */
-    private Preparation prepareGuarded(FillMaskRequest request) {
+    private Preparation prepareGuarded(DecodedRequest decoded) {
+        if (decoded instanceof DecodedRequest.Invalid invalid) {
+            return rejected(invalid.reason());
+        }
         try {
-            return prepare(request);
+            return prepare(((DecodedRequest.Valid) decoded).request());
         } catch (RuntimeException | OutOfMemoryError e) {
             return rejected("the request could not be tokenized: " + FaultIsolation.describe(e));
         }
@@ -177,8 +196,7 @@ public final class FillMaskEngine implements AutoCloseable {
                     + session.vocabSize());
         }
         if (request.inputs().length() > limits.maxInputChars()) {
-            return rejected("`inputs` has " + request.inputs().length()
-                    + " characters, more than the limit of " + limits.maxInputChars());
+            return rejected(limits.inputTooLong(request.inputs().length()));
         }
         TokenizedText text = tokenizer.encode(request.inputs());
         int[] masks = maskPositions(text.ids());
@@ -192,8 +210,7 @@ public final class FillMaskEngine implements AutoCloseable {
         long[] targetIds = null;
         if (request.hasTargets()) {
             if (request.targets().size() > limits.maxTargets()) {
-                return rejected("`parameters.targets` has " + request.targets().size()
-                        + " entries, more than the limit of " + limits.maxTargets());
+                return rejected(limits.tooManyTargets(request.targets().size()));
             }
             targetIds = targets.resolve(request.targets());
             if (targetIds.length == 0) {
@@ -303,7 +320,7 @@ public final class FillMaskEngine implements AutoCloseable {
             }
             rows.add(row);
         }
-        return singleMask ? new FillMaskAnswer.SingleMask(rows.get(0)) : new FillMaskAnswer.MultiMask(rows);
+        return FillMaskAnswer.ofRows(rows);
     }
 
     /** The full input with {@code id} at mask {@code m} only, pad ids dropped: what the pipeline decodes. */

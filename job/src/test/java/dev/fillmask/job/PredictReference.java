@@ -1,10 +1,9 @@
 package dev.fillmask.job;
 
-import dev.fillmask.job.kafka.RecordSizeLimit;
 import dev.fillmask.job.cli.FillMaskCli;
-import dev.fillmask.job.kafka.KafkaRequests;
+import dev.fillmask.schemas.DecodedRequest;
+import dev.fillmask.schemas.FillMaskAnswer;
 import dev.fillmask.schemas.FillMaskCodec;
-import dev.fillmask.schemas.RequestLimits;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -35,8 +34,9 @@ final class PredictReference {
                 new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
         assertEquals(0, code, "predict failed");
         List<String> predicted = List.of(out.toString(StandardCharsets.UTF_8).split("\n"));
-        String tombstone = new FillMaskCodec().writeAnswerAsString(
-                new KafkaRequests(RequestLimits.defaults(), RecordSizeLimit.of(new java.util.Properties())).answeredTombstone());
+        FillMaskCodec codec = new FillMaskCodec();
+        String tombstone = codec.writeAnswerAsString(
+                FillMaskAnswer.error(((DecodedRequest.Invalid) codec.readRequest((byte[]) null)).reason()));
         List<String> expected = new ArrayList<>(values.size());
         int next = 0;
         for (byte[] v : values) {

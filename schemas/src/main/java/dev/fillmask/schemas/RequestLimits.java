@@ -71,6 +71,18 @@ public record RequestLimits(int maxRequestBytes, int maxInputChars, int maxMasks
         return new RequestLimits(maxRequestBytes, maxInputChars, maxMasks, maxTargets, maxTopK, value);
     }
 
+    /** The refusal of an {@code inputs} of {@code chars} characters, when over the bound (the codec's and the engine's). */
+    public String inputTooLong(long chars) {
+        return String.format(java.util.Locale.ROOT, "`inputs` is %,d characters, more than the limit of %,d", chars,
+                maxInputChars);
+    }
+
+    /** The refusal of {@code count} targets, when over the bound (the codec's and the engine's). */
+    public String tooManyTargets(long count) {
+        return String.format(java.util.Locale.ROOT, "`parameters.targets` has %,d entries, more than the limit of %,d",
+                count, maxTargets);
+    }
+
     private static void requirePositive(String name, int value) {
         if (value < 1) {
             throw new IllegalArgumentException(name + " must be >= 1, got " + value);

@@ -133,8 +133,7 @@ final class RequestReader {
         }
         String inputs = inputsNode.textValue();
         if (inputs.length() > limits.maxInputChars()) {
-            return invalid(String.format(Locale.ROOT, "`inputs` is %,d characters, more than the limit of %,d",
-                    inputs.length(), limits.maxInputChars()));
+            return invalid(limits.inputTooLong(inputs.length()));
         }
         String bad = JsonText.unpairedSurrogate("`inputs`", inputs);
         if (bad != null) {
@@ -172,9 +171,7 @@ final class RequestReader {
                 targets = List.of(target);
             } else if (targetsNode.isArray()) {
                 if (targetsNode.size() > limits.maxTargets()) {
-                    return invalid(String.format(Locale.ROOT,
-                            "`parameters.targets` has %,d entries, more than the limit of %,d",
-                            targetsNode.size(), limits.maxTargets()));
+                    return invalid(limits.tooManyTargets(targetsNode.size()));
                 }
                 targets = new ArrayList<>(targetsNode.size());
                 for (int i = 0; i < targetsNode.size(); i++) {

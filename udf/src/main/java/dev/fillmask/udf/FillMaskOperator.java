@@ -2,7 +2,6 @@ package dev.fillmask.udf;
 
 import dev.fillmask.schemas.DecodedRequest;
 import dev.fillmask.schemas.FillMaskAnswer;
-import dev.fillmask.schemas.FillMaskRequest;
 import dev.fillmask.engine.EngineOptions;
 import dev.fillmask.engine.EngineStartException;
 import dev.fillmask.engine.FillMaskEngine;
@@ -20,7 +19,6 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
@@ -53,19 +51,18 @@ public final class FillMaskOperator<IN, OUT> extends AbstractStreamOperator<OUT>
     private final PoisonPills poisonPills;
 
     private transient FillMaskEngine engine;
-    // Values and timestamps, not the StreamRecords: upstream may reuse its StreamRecord object for the next record.
-    private transient List<IN> waiting;
-    private transient List<DecodedRequest> waitingRequests;
-    private transient long[] waitingTimestamps;
+    private transient List<Pending<IN>> waiting;
     private transient StreamRecord<OUT> reusableOutput;
     private transient long oldestArrival;
     private transient boolean timerPending;
     private transient FillMaskMetrics metrics;
-    /** After a failure, until a checkpoint completes: one record per run, each noted in {@link #inFlight}. */
-    private transient boolean recovering;
-    private transient InFlightMarkers inFlight;
-    /** The records in flight when the previous attempt failed while recovering: answered with an error. */
-    private transient Set<String> failedBefore;
+    private transient Recovery recovery;
+
+    /**
+     * A record waiting for its batch: its value and timestamp, not its StreamRecord (upstream may reuse that object
+     * for the next record), and its request as decoded on arrival.
+     */
+    private record Pending<IN>(IN record, DecodedRequest request, long timestamp) {}
 
     /**
      * @param modelFolder a model folder in the Hugging Face ONNX export layout, readable on every TaskManager
@@ -92,8 +89,6 @@ public final class FillMaskOperator<IN, OUT> extends AbstractStreamOperator<OUT>
     public void open() throws Exception {
         super.open();
         waiting = new ArrayList<>(policy.maxSize());
-        waitingRequests = new ArrayList<>(policy.maxSize());
-        waitingTimestamps = new long[policy.maxSize()];
         reusableOutput = new StreamRecord<>(null);
         metrics = new FillMaskMetrics(getMetricGroup(), () -> waiting.size());
         Set<ExternalResourceInfo> gpus = deviceFromFlink
@@ -109,16 +104,15 @@ public final class FillMaskOperator<IN, OUT> extends AbstractStreamOperator<OUT>
                     + getRuntimeContext().getTaskInfo().getTaskNameWithSubtasks() + " cannot open its engine: "
                     + e.getMessage(), e);
         }
-        failedBefore = new HashSet<>();
         int attempt = getRuntimeContext().getTaskInfo().getAttemptNumber();
+        recovery = Recovery.none();
         if (poisonPills == PoisonPills.DEAD_LETTER && attempt > 0) {
-            inFlight = InFlightMarkers.of(inFlightBaseFolder(), getRuntimeContext().getJobInfo().getJobId().toHexString(),
-                    getOperatorID().toHexString(), getRuntimeContext().getTaskInfo().getIndexOfThisSubtask());
-            failedBefore.addAll(inFlight.readAll());
-            recovering = true;
+            recovery = Recovery.after(InFlightMarkers.of(inFlightBaseFolder(),
+                    getRuntimeContext().getJobInfo().getJobId().toHexString(), getOperatorID().toHexString(),
+                    getRuntimeContext().getTaskInfo().getIndexOfThisSubtask()));
             LOG.warn("fill-mask: attempt {} after a failure: answering replayed records one at a time until the next "
                     + "checkpoint, noting each in {}; {} record(s) failed the previous attempt and get an error answer: {}",
-                    attempt, inFlight.folder(), failedBefore.size(), failedBefore);
+                    attempt, recovery.markers().folder(), recovery.failedBefore().size(), recovery.failedBefore());
         }
     }
 
@@ -138,9 +132,7 @@ public final class FillMaskOperator<IN, OUT> extends AbstractStreamOperator<OUT>
     @Override
     public void notifyCheckpointComplete(long checkpointId) throws Exception {
         super.notifyCheckpointComplete(checkpointId);
-        if (recovering) {
-            recovering = false;
-            inFlight.clear();
+        if (recovery.checkpointCompleted()) {
             LOG.info("fill-mask: checkpoint {} completed after the restart: batching again", checkpointId);
         }
     }
@@ -152,18 +144,15 @@ public final class FillMaskOperator<IN, OUT> extends AbstractStreamOperator<OUT>
             oldestArrival = getProcessingTimeService().getCurrentProcessingTime();
             scheduleDeadline(oldestArrival + policy.maxDelay().toMillis());
         }
-        waitingTimestamps[waiting.size()] = element.hasTimestamp() ? element.getTimestamp() : NO_TIMESTAMP;
-        waiting.add(element.getValue());
-        String identity = failedBefore.isEmpty() ? null : records.identity(element.getValue());
-        if (identity != null && failedBefore.remove(identity)) {
-            waitingRequests.add(new DecodedRequest.Invalid("this request was being answered when the job failed, "
-                    + "and again when it recovered, so it is not run a third time (a poison pill: "
-                    + identity + ")"));
+        IN record = element.getValue();
+        DecodedRequest request = recovery.refusal(records.identity(record));
+        if (request != null) {
             metrics.poisonPills.inc();
         } else {
-            waitingRequests.add(records.decode(element.getValue()));
+            request = records.decode(record);
         }
-        if (recovering || waiting.size() >= policy.maxSize()) {
+        waiting.add(new Pending<>(record, request, element.hasTimestamp() ? element.getTimestamp() : NO_TIMESTAMP));
+        if (recovery.active() || waiting.size() >= policy.maxSize()) {
             runBatch();
         }
     }
@@ -226,45 +215,33 @@ public final class FillMaskOperator<IN, OUT> extends AbstractStreamOperator<OUT>
         if (waiting == null || waiting.isEmpty()) {
             return;
         }
-        List<FillMaskRequest> valid = new ArrayList<>(waitingRequests.size());
-        for (DecodedRequest request : waitingRequests) {
-            if (request instanceof DecodedRequest.Valid v) {
-                valid.add(v.request());
-            }
+        List<DecodedRequest> requests = new ArrayList<>(waiting.size());
+        for (Pending<IN> pending : waiting) {
+            requests.add(pending.request());
         }
-        String noted = recovering ? records.identity(waiting.get(0)) : null;
-        if (noted != null) {
-            inFlight.mark(noted);
-        }
-        List<FillMaskAnswer> modelAnswers = List.of();
-        if (!valid.isEmpty()) {
-            long start = System.nanoTime();
-            modelAnswers = engine.predict(valid);
-            metrics.inferenceMillis.update((System.nanoTime() - start) / 1_000_000);
-            metrics.batchSize.update(valid.size());
-        }
-        int next = 0;
+        // While recovering a batch is one record: the one noted in flight.
+        String noted = recovery.active() ? records.identity(waiting.get(0).record()) : null;
+        recovery.running(noted);
+        long start = System.nanoTime();
+        List<FillMaskAnswer> answers = engine.answer(requests);
+        metrics.inferenceMillis.update((System.nanoTime() - start) / 1_000_000);
+        metrics.batchSize.update(waiting.size());
         for (int i = 0; i < waiting.size(); i++) {
-            IN record = waiting.get(i);
-            FillMaskAnswer answer = waitingRequests.get(i) instanceof DecodedRequest.Invalid invalid
-                    ? FillMaskAnswer.error(invalid.reason())
-                    : modelAnswers.get(next++);
+            Pending<IN> pending = waiting.get(i);
+            FillMaskAnswer answer = answers.get(i);
             if (answer.isError()) {
                 metrics.errors.inc();
             }
-            reusableOutput.replace(records.answered(record, answer));
-            if (waitingTimestamps[i] == NO_TIMESTAMP) {
+            reusableOutput.replace(records.answered(pending.record(), answer));
+            if (pending.timestamp() == NO_TIMESTAMP) {
                 reusableOutput.eraseTimestamp();
             } else {
-                reusableOutput.setTimestamp(waitingTimestamps[i]);
+                reusableOutput.setTimestamp(pending.timestamp());
             }
             output.collect(reusableOutput);
             metrics.answers.inc();
         }
         waiting.clear();
-        waitingRequests.clear();
-        if (noted != null) {
-            inFlight.clear();
-        }
+        recovery.ran(noted);
     }
 }

@@ -3,7 +3,6 @@ package dev.fillmask.job.cli;
 import dev.fillmask.schemas.DecodedRequest;
 import dev.fillmask.schemas.FillMaskAnswer;
 import dev.fillmask.schemas.FillMaskCodec;
-import dev.fillmask.schemas.FillMaskRequest;
 import dev.fillmask.schemas.RequestLimits;
 import dev.fillmask.engine.EngineOptions;
 import dev.fillmask.engine.ExecutionProvider;
@@ -84,22 +83,11 @@ final class PredictCommand {
         if (n == 0) {
             return 0;
         }
-        FillMaskAnswer[] answers = new FillMaskAnswer[n];
-        List<FillMaskRequest> valid = new ArrayList<>(n);
-        List<Integer> validAt = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            DecodedRequest decoded = codec.readRequest(batch.get(i));
-            if (decoded instanceof DecodedRequest.Valid v) {
-                valid.add(v.request());
-                validAt.add(i);
-            } else {
-                answers[i] = FillMaskAnswer.error(((DecodedRequest.Invalid) decoded).reason());
-            }
+        List<DecodedRequest> requests = new ArrayList<>(n);
+        for (byte[] line : batch) {
+            requests.add(codec.readRequest(line));
         }
-        List<FillMaskAnswer> predicted = engine.predict(valid);
-        for (int k = 0; k < valid.size(); k++) {
-            answers[validAt.get(k)] = predicted.get(k);
-        }
+        List<FillMaskAnswer> answers = engine.answer(requests);
         for (FillMaskAnswer answer : answers) {
             sink.write(codec.writeBoundedAnswer(answer).json());
             sink.write('\n');

@@ -38,20 +38,9 @@ public final class KafkaRequests implements FillMaskRecords<KafkaRecord, Answere
         return codec;
     }
 
-    /** What a record without a value is told. */
-    static final String TOMBSTONE = "the record has no value (a tombstone): expected a JSON fill-mask request";
-
-    /** The error answer of a tombstone. */
-    public FillMaskAnswer answeredTombstone() {
-        return FillMaskAnswer.error(TOMBSTONE);
-    }
-
     @Override
     public DecodedRequest decode(KafkaRecord record) {
-        if (record.value == null) {
-            return new DecodedRequest.Invalid(TOMBSTONE);
-        }
-        return codec().readRequest(record.value);
+        return codec().readRequest(record.value); // a tombstone's null value is the codec's to refuse
     }
 
     @Override

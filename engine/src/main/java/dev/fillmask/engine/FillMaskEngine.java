@@ -29,6 +29,8 @@ import java.util.List;
  * record, and the caller restarts.
  */
 public final class FillMaskEngine implements AutoCloseable {
+    private static final String MISSING_INPUTS = "`inputs` is missing: the request must have a string field `inputs`";
+
     private final ModelFolder folder;
     private final RequestLimits limits;
     private final MaskedLmTokenizer tokenizer;
@@ -104,7 +106,7 @@ public final class FillMaskEngine implements AutoCloseable {
     public List<FillMaskAnswer> predict(List<FillMaskRequest> requests) {
         List<DecodedRequest> decoded = new ArrayList<>(requests.size());
         for (FillMaskRequest request : requests) {
-            decoded.add(new DecodedRequest.Valid(request));
+            decoded.add(request == null ? new DecodedRequest.Invalid(MISSING_INPUTS) : new DecodedRequest.Valid(request));
         }
         return answer(decoded);
     }
@@ -184,8 +186,8 @@ public final class FillMaskEngine implements AutoCloseable {
     }
 
     private Preparation prepare(FillMaskRequest request) {
-        if (request == null || request.inputs() == null) {
-            return rejected("`inputs` is missing: the request must have a string field `inputs`");
+        if (request.inputs() == null) {
+            return rejected(MISSING_INPUTS);
         }
         int topK = request.topKOrDefault();
         if (topK < 1) {

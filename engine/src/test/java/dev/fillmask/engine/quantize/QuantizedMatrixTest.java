@@ -31,7 +31,7 @@ class QuantizedMatrixTest {
 
     @Test
     void perTensorScaleIsOneForAll() {
-        QuantizedMatrix q = QuantizedMatrix.quantize(FloatBuffer.wrap(W), 3, 3, new Int8Options(false, false, 0));
+        QuantizedMatrix q = QuantizedMatrix.quantize(FloatBuffer.wrap(W), 3, 3, Int8Options.defaults().withPerChannel(false));
         assertEquals(1, q.scales().length);
         assertEquals(2.0f / 127, q.scales()[0], 1e-9);
         assertEquals(1, q.values()[1], "0.01 is below one step of the whole matrix's scale and rounds to 1");
@@ -39,7 +39,7 @@ class QuantizedMatrixTest {
 
     @Test
     void reducedRangeStaysWithinSevenBits() {
-        QuantizedMatrix q = QuantizedMatrix.quantize(FloatBuffer.wrap(W), 3, 3, new Int8Options(true, true, 0));
+        QuantizedMatrix q = QuantizedMatrix.quantize(FloatBuffer.wrap(W), 3, 3, Int8Options.defaults().withReduceRange(true));
         for (byte b : q.values()) {
             assertTrue(b >= -63 && b <= 63, "value " + b);
         }

@@ -49,22 +49,16 @@ public final class HeadAndInt8Timing {
         Path gathered = DefaultModel.ensureImported(System.err);
         Path plain = DefaultModel.exportTo(work.resolve("plain"), HeadForm.FULL, System.err);
         Map<String, Path> int8 = new LinkedHashMap<>();
-        // Variants: kernel-alpha[-outlier channels[-fN][-lN]], e.g. dqmm-0 (the defaults), dqmm-0-0 (plain dynamic
-        // int8), nbits32-0.5-0 (MatMulNBits blocks of 32, SmoothQuant 0.5, no outlier channels), dqmm-0-32-f12
-        // (feed-forward output dense of all 12 layers in float32).
-        for (String variant : System.getProperty("int8.variants", "dqmm-0,dqmm-0-0,nbits32-0.5-0").split(",")) {
+        // Variants: outlier channels[-lN][-rN], e.g. 32 (the defaults), 0 (no outlier channels), 32-l0-r0 (the
+        // older per-tensor mode: per-tensor activation scales, every layer in int8).
+        for (String variant : System.getProperty("int8.variants", "32,0,32-l0-r0").split(",")) {
             String[] parts = variant.split("-");
-            double alpha = Double.parseDouble(parts[1]);
-            int block = parts[0].startsWith("nbits") ? Integer.parseInt(parts[0].substring(5)) : 0;
-            int outliers = parts.length > 2 ? Integer.parseInt(parts[2]) : Int8Options.DEFAULT_OUTLIER_CHANNELS;
-            Int8Options options = Int8Options.defaults().withSmoothing(alpha).withBlockSize(block)
-                    .withOutlierChannels(outliers);
-            // Optional suffixes: fN keeps the feed-forward output dense of the last N layers in float32, lN the last
-            // N layers wholly, r1/r0 turns per-row activation scales on/off (default: the quantizer's defaults).
-            for (int p = 3; p < parts.length; p++) {
+            Int8Options options = Int8Options.defaults().withOutlierChannels(Integer.parseInt(parts[0]));
+            // Optional suffixes: lN keeps the last N layers wholly in float32, r1/r0 turns per-row activation scales
+            // on/off (default: the quantizer's defaults).
+            for (int p = 1; p < parts.length; p++) {
                 int n = Integer.parseInt(parts[p].substring(1));
                 options = switch (parts[p].charAt(0)) {
-                    case 'f' -> options.withFloatFfnOutputLayers(n);
                     case 'l' -> options.withFloatLayers(n);
                     case 'r' -> options.withPerRowActivations(n != 0);
                     default -> throw new IllegalArgumentException("unknown variant part " + parts[p]);

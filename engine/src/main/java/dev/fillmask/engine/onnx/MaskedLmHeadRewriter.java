@@ -5,13 +5,9 @@ import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
 import ai.onnx.proto.OnnxMl.StringStringEntryProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
-import ai.onnx.proto.OnnxMl.TensorShapeProto;
 import ai.onnx.proto.OnnxMl.TypeProto;
 import ai.onnx.proto.OnnxMl.ValueInfoProto;
-import com.google.protobuf.ByteString;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -68,54 +64,48 @@ public final class MaskedLmHeadRewriter {
         return new Rewritten(new Rewrite(model, index, head, opset).apply(), head.hidden(), head.nodes().size());
     }
 
-    /** One rewrite's state: the new nodes and names, then the graph put back together around them. */
+    /** One rewrite: the new nodes and names, then the graph put back together around them. */
     private static final class Rewrite {
         private final ModelProto model;
         private final GraphIndex index;
+        private final GraphEditor editor;
         private final MaskedLmHead.Found head;
         private final long opset;
-        private final List<NodeProto> gatherNodes = new ArrayList<>();
-        private final List<TensorProto> newInitializers = new ArrayList<>();
-        private NodeProto finalFlatten;
 
         Rewrite(ModelProto model, GraphIndex index, MaskedLmHead.Found head, long opset) {
             this.model = model;
             this.index = index;
+            this.editor = new GraphEditor(index);
             this.head = head;
             this.opset = opset;
         }
 
         ModelProto apply() {
-            String gatheredHidden = gatherMaskRows();
+            List<NodeProto> gatherNodes = new ArrayList<>();
+            String gatheredHidden = gatherMaskRows(gatherNodes);
             String headOutput = head.hiddenIsRows() ? MASK_LOGITS : index.freshName("fill_mask/mask_logits_3d");
+            int logitsProducer = index.producer(head.logits());
             if (!head.hiddenIsRows()) {
-                finalFlatten = node("Flatten", "fill_mask/mask_logits", List.of(headOutput), MASK_LOGITS,
-                        OnnxGraphBuilder.intAttribute("axis", lastAxis()));
+                editor.insertAfter(logitsProducer, List.of(OnnxGraphBuilder.newNode("Flatten", "fill_mask/mask_logits",
+                        List.of(headOutput), MASK_LOGITS, OnnxGraphBuilder.intAttribute("axis", lastAxis()))));
+            }
+            int hiddenProducer = index.producer(head.hidden());
+            if (hiddenProducer < 0) {
+                editor.insertBefore(0, gatherNodes);
+            } else {
+                editor.insertAfter(hiddenProducer, gatherNodes);
+            }
+            for (int i : head.nodes()) {
+                NodeProto node = GraphEditor.withInputRenamed(index.node(i), head.hidden(), gatheredHidden);
+                if (i == logitsProducer) {
+                    node = GraphEditor.withOutputRenamed(node, head.logits(), headOutput);
+                }
+                editor.replace(i, List.of(node));
             }
 
             GraphProto graph = model.getGraph();
-            GraphProto.Builder g = graph.toBuilder().clearNode();
-            int hiddenProducer = index.producer(head.hidden());
-            if (hiddenProducer < 0) {
-                gatherNodes.forEach(g::addNode);
-            }
-            int logitsProducer = index.producer(head.logits());
-            for (int i = 0; i < graph.getNodeCount(); i++) {
-                NodeProto node = graph.getNode(i);
-                if (head.nodes().contains(i)) {
-                    node = rewire(node, gatheredHidden, i == logitsProducer ? headOutput : null);
-                }
-                g.addNode(node);
-                if (i == hiddenProducer) {
-                    gatherNodes.forEach(g::addNode);
-                }
-                if (i == logitsProducer && finalFlatten != null) {
-                    g.addNode(finalFlatten);
-                }
-            }
-            newInitializers.forEach(g::addInitializer);
-
-            g.addInput(valueInfo(MASK_POSITIONS, TensorProto.DataType.INT64_VALUE, dim(MASKS)));
+            GraphProto.Builder g = editor.apply();
+            g.addInput(OnnxGraphBuilder.valueInfo(MASK_POSITIONS, TensorProto.DataType.INT64_VALUE, MASKS));
             replaceOutput(g, graph);
             dropStaleShapes(g);
 
@@ -127,29 +117,26 @@ public final class MaskedLmHeadRewriter {
         }
 
         /** Nodes that turn the hidden state into the mask rows, in the rank the head expects; returns their output. */
-        private String gatherMaskRows() {
+        private String gatherMaskRows(List<NodeProto> gatherNodes) {
             if (head.hiddenIsRows()) {
                 String atMasks = index.freshName("fill_mask/hidden_at_masks");
-                gatherNodes.add(node("Gather", atMasks, List.of(head.hidden(), MASK_POSITIONS), atMasks,
+                gatherNodes.add(OnnxGraphBuilder.newNode("Gather", atMasks, List.of(head.hidden(), MASK_POSITIONS), atMasks,
                         OnnxGraphBuilder.intAttribute("axis", 0)));
                 return atMasks;
             }
             String rows = index.freshName("fill_mask/hidden_rows");
-            gatherNodes.add(node("Flatten", rows, List.of(head.hidden()), rows,
+            gatherNodes.add(OnnxGraphBuilder.newNode("Flatten", rows, List.of(head.hidden()), rows,
                     OnnxGraphBuilder.intAttribute("axis", lastAxis())));
             String atMasks = index.freshName("fill_mask/hidden_at_masks");
-            gatherNodes.add(node("Gather", atMasks, List.of(rows, MASK_POSITIONS), atMasks,
+            gatherNodes.add(OnnxGraphBuilder.newNode("Gather", atMasks, List.of(rows, MASK_POSITIONS), atMasks,
                     OnnxGraphBuilder.intAttribute("axis", 0)));
             String batchOfOne = index.freshName("fill_mask/hidden_at_masks_batch");
             if (opset >= 13) {
                 // Unsqueeze takes its axes as an input from opset 13 on, as an attribute before.
-                String axes = index.freshName("fill_mask/axis_0");
-                newInitializers.add(TensorProto.newBuilder().setName(axes).setDataType(TensorProto.DataType.INT64_VALUE)
-                        .addDims(1).setRawData(ByteString.copyFrom(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN)
-                                .putLong(0, 0))).build());
-                gatherNodes.add(node("Unsqueeze", batchOfOne, List.of(atMasks, axes), batchOfOne));
+                String axes = editor.addInt64s("fill_mask/axis_0", 0);
+                gatherNodes.add(OnnxGraphBuilder.newNode("Unsqueeze", batchOfOne, List.of(atMasks, axes), batchOfOne));
             } else {
-                gatherNodes.add(node("Unsqueeze", batchOfOne, List.of(atMasks), batchOfOne,
+                gatherNodes.add(OnnxGraphBuilder.newNode("Unsqueeze", batchOfOne, List.of(atMasks), batchOfOne,
                         OnnxGraphBuilder.intsAttribute("axes", 0)));
             }
             return batchOfOne;
@@ -160,23 +147,6 @@ public final class MaskedLmHeadRewriter {
             return opset >= 11 ? -1 : 2;
         }
 
-        private NodeProto rewire(NodeProto node, String gatheredHidden, String newOutput) {
-            NodeProto.Builder b = node.toBuilder();
-            for (int k = 0; k < b.getInputCount(); k++) {
-                if (b.getInput(k).equals(head.hidden())) {
-                    b.setInput(k, gatheredHidden);
-                }
-            }
-            if (newOutput != null) {
-                for (int k = 0; k < b.getOutputCount(); k++) {
-                    if (b.getOutput(k).equals(head.logits())) {
-                        b.setOutput(k, newOutput);
-                    }
-                }
-            }
-            return b.build();
-        }
-
         private void replaceOutput(GraphProto.Builder g, GraphProto graph) {
             g.clearOutput();
             for (ValueInfoProto out : graph.getOutputList()) {
@@ -184,13 +154,13 @@ public final class MaskedLmHeadRewriter {
                     g.addOutput(out);
                     continue;
                 }
-                TensorShapeProto.Dimension vocab = TensorShapeProto.Dimension.newBuilder().setDimParam("vocab").build();
+                Object vocab = "vocab";
                 TypeProto.Tensor type = out.getType().getTensorType();
                 if (type.getShape().getDimCount() > 0) {
                     vocab = type.getShape().getDim(type.getShape().getDimCount() - 1);
                 }
                 int elemType = type.getElemType() != 0 ? type.getElemType() : TensorProto.DataType.FLOAT_VALUE;
-                g.addOutput(valueInfo(MASK_LOGITS, elemType, dim(MASKS), vocab));
+                g.addOutput(OnnxGraphBuilder.valueInfo(MASK_LOGITS, elemType, MASKS, vocab));
             }
         }
 
@@ -201,29 +171,5 @@ public final class MaskedLmHeadRewriter {
             List<ValueInfoProto> kept = g.getValueInfoList().stream().filter(v -> !stale.contains(v.getName())).toList();
             g.clearValueInfo().addAllValueInfo(kept);
         }
-
-        private NodeProto node(String op, String name, List<String> inputs, String output,
-                               ai.onnx.proto.OnnxMl.AttributeProto... attributes) {
-            NodeProto.Builder b = NodeProto.newBuilder().setOpType(op).setName(name).addAllInput(inputs).addOutput(output);
-            for (ai.onnx.proto.OnnxMl.AttributeProto a : attributes) {
-                b.addAttribute(a);
-            }
-            return b.build();
-        }
-    }
-
-    private static TensorShapeProto.Dimension dim(String symbol) {
-        return TensorShapeProto.Dimension.newBuilder().setDimParam(symbol).build();
-    }
-
-    private static ValueInfoProto valueInfo(String name, int elemType, TensorShapeProto.Dimension... dims) {
-        TensorShapeProto.Builder shape = TensorShapeProto.newBuilder();
-        for (TensorShapeProto.Dimension d : dims) {
-            shape.addDim(d);
-        }
-        return ValueInfoProto.newBuilder().setName(name)
-                .setType(TypeProto.newBuilder().setTensorType(TypeProto.Tensor.newBuilder()
-                        .setElemType(elemType).setShape(shape)))
-                .build();
     }
 }

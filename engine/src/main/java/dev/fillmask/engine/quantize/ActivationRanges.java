@@ -39,7 +39,7 @@ import java.util.Set;
  * float32 model with those activations as extra outputs. BERT's activations are far from uniform: a handful of
  * channels at a handful of tokens (the final period, [SEP]) reach 50–130 where the median channel stays under 0.2,
  * so one scale per tensor, as dynamic int8 uses, would leave the ordinary values with a few levels. Knowing the
- * ranges per channel lets {@link Int8Quantizer} move that range into the weights before quantizing (SmoothQuant).
+ * ranges per channel lets {@link Int8Quantizer} keep the few outlier channels out of int8 ({@link OutlierChannels}).
  * Each text runs alone, so no padding enters the figures.
  */
 final class ActivationRanges {

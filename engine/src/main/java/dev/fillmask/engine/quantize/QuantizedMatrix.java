@@ -18,7 +18,7 @@ record QuantizedMatrix(byte[] values, float[] scales) {
 
     /**
      * The same for {@code diag(rowScales) · weights} (null: no row scaling), without materialising the scaled matrix:
-     * SmoothQuant multiplies each input channel's row by the factor its activation channel is divided by.
+     * the outlier channels' rows are scaled by 0 (their part is computed in float32 instead).
      */
     static QuantizedMatrix quantize(FloatBuffer weights, float[] rowScales, int rows, int columns, Int8Options options) {
         if ((long) rows * columns != weights.remaining()) {

@@ -68,9 +68,7 @@ class DefaultModelInt8Test {
     void int8AgreesWithFp32OnTheBestToken() throws IOException {
         Path fp32 = SharedDefaultModel.path();
         Int8Options defaults = Int8Options.defaults();
-        Int8Options options = CpuFeatures.x86WithoutVnni() ? new Int8Options(defaults.perChannel(), true,
-                defaults.smoothing(), defaults.outlierChannels(), defaults.blockSize(), defaults.floatFfnOutputLayers(),
-                defaults.floatLayers(), defaults.perRowActivations()) : defaults;
+        Int8Options options = CpuFeatures.x86WithoutVnni() ? defaults.withReduceRange(true) : defaults;
         System.out.println("weights: " + (options.reduceRange() ? "7-bit (x86 without VNNI)" : "8-bit"));
         Int8Quantizer.FolderResult result = Int8Quantizer.quantizeFolder(fp32, dir.resolve("int8"), options, System.out);
         System.out.println(result.describe());

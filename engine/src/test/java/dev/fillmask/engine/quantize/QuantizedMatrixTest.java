@@ -16,7 +16,7 @@ class QuantizedMatrixTest {
 
     @Test
     void perColumnScalesKeepNarrowColumnsPrecise() {
-        QuantizedMatrix q = QuantizedMatrix.quantize(FloatBuffer.wrap(W), 3, 3, new Int8Options(true, false, 0));
+        QuantizedMatrix q = QuantizedMatrix.quantize(FloatBuffer.wrap(W), 3, 3, Int8Options.defaults().withReduceRange(false));
         assertEquals(3, q.scales().length);
         assertEquals(2.0f / 127, q.scales()[0], 1e-9);
         assertEquals(0.02f / 127, q.scales()[1], 1e-9);
@@ -31,7 +31,8 @@ class QuantizedMatrixTest {
 
     @Test
     void perTensorScaleIsOneForAll() {
-        QuantizedMatrix q = QuantizedMatrix.quantize(FloatBuffer.wrap(W), 3, 3, new Int8Options(false, false, 0));
+        QuantizedMatrix q = QuantizedMatrix.quantize(FloatBuffer.wrap(W), 3, 3,
+                Int8Options.defaults().withPerChannel(false).withReduceRange(false));
         assertEquals(1, q.scales().length);
         assertEquals(2.0f / 127, q.scales()[0], 1e-9);
         assertEquals(1, q.values()[1], "0.01 is below one step of the whole matrix's scale and rounds to 1");
@@ -39,7 +40,7 @@ class QuantizedMatrixTest {
 
     @Test
     void reducedRangeStaysWithinSevenBits() {
-        QuantizedMatrix q = QuantizedMatrix.quantize(FloatBuffer.wrap(W), 3, 3, new Int8Options(true, true, 0));
+        QuantizedMatrix q = QuantizedMatrix.quantize(FloatBuffer.wrap(W), 3, 3, Int8Options.defaults().withReduceRange(true));
         for (byte b : q.values()) {
             assertTrue(b >= -63 && b <= 63, "value " + b);
         }

@@ -41,13 +41,6 @@ final class QuantizeCommand {
                     Int8Options.DEFAULT_PER_ROW_ACTIVATIONS ? "row" : "tensor"),
             new CommandLine.Option("float-layers", "N", "all MatMuls of the last N transformer layers stay float32",
                     String.valueOf(Int8Options.DEFAULT_FLOAT_LAYERS)),
-            new CommandLine.Option("float-ffn-output-layers", "N",
-                    "the feed-forward output dense of the last N transformer layers stays float32",
-                    String.valueOf(Int8Options.DEFAULT_FLOAT_FFN_OUTPUT_LAYERS)),
-            new CommandLine.Option("smoothing", "ALPHA", "SmoothQuant strength in [0, 1] (0: none)",
-                    String.valueOf(Int8Options.DEFAULT_SMOOTHING)),
-            new CommandLine.Option("block-size", "N",
-                    "0: DynamicQuantizeMatMul (per-tensor activations); 16, 32, 64...: MatMulNBits blocks", "0"),
             new CommandLine.Option("per-tensor", null, "one weight scale per matrix instead of per column", null),
             new CommandLine.Option("reduce-range", "true|false", "7-bit weights, for CPUs without VNNI (AVX2 only)",
                     "true on an x86 CPU without VNNI, like this one is: " + CpuFeatures.x86WithoutVnni()),
@@ -70,8 +63,7 @@ final class QuantizeCommand {
         boolean reduceRange = cli.has("reduce-range") ? Boolean.parseBoolean(cli.get("reduce-range"))
                 : Int8Options.defaults().reduceRange();
         Int8Options options = new Int8Options(!cli.flag("per-tensor"), reduceRange,
-                parseSmoothing(cli.get("smoothing")), cli.intValue("outlier-channels", 0), cli.intValue("block-size", 0),
-                cli.intValue("float-ffn-output-layers", 0), cli.intValue("float-layers", 0),
+                cli.intValue("outlier-channels", 0), cli.intValue("float-layers", 0),
                 parseActivationScales(cli.get("activation-scales")));
         Path model = cli.has("model") ? Path.of(cli.get("model")) : DefaultModel.ensureImported(err);
         Int8Quantizer.FolderResult result = Int8Quantizer.quantizeFolder(model, Path.of(cli.get("out")), options, err);
@@ -102,13 +94,5 @@ final class QuantizeCommand {
             case "tensor" -> false;
             default -> throw new CommandLine.UsageException("--activation-scales must be row or tensor, got '" + value + "'");
         };
-    }
-
-    private static double parseSmoothing(String value) {
-        try {
-            return Double.parseDouble(value.trim());
-        } catch (NumberFormatException e) {
-            throw new CommandLine.UsageException("--smoothing must be a number in [0, 1], got '" + value + "'");
-        }
     }
 }

@@ -11,7 +11,8 @@ import java.io.Serializable;
  *     engines in one process (several Flink slots) give each cores / engines: oversubscribing is far slower.
  * @param optimization the graph optimization level applied when the session is created
  * @param provider CPU, or CUDA on a GPU build
- * @param deviceId the GPU to use when the provider is CUDA
+ * @param deviceId the GPU to use when the provider is CUDA, or {@link #AUTO_DEVICE}: where Flink runs the engine, the
+ *     GPU Flink's {@code gpu} external resource gave the TaskManager (spread over its slots); elsewhere GPU 0
  * @param cpuFallback when CUDA is asked for but cannot be used: true runs on CPU with a warning, false fails
  * @param limits bounds on requests (masks, targets, top_k…), each answered by an error
  */
@@ -23,12 +24,15 @@ public record EngineOptions(
         boolean cpuFallback,
         RequestLimits limits) implements Serializable {
 
+    /** The device id that means "the GPU this slot was given", or 0 outside Flink. */
+    public static final int AUTO_DEVICE = -1;
+
     public EngineOptions {
         if (intraOpThreads < 0) {
             throw new IllegalArgumentException("intra-op threads must be >= 0 (0 = all cores), got " + intraOpThreads);
         }
-        if (deviceId < 0) {
-            throw new IllegalArgumentException("device id must be >= 0, got " + deviceId);
+        if (deviceId < AUTO_DEVICE) {
+            throw new IllegalArgumentException("device id must be >= 0, or auto, got " + deviceId);
         }
     }
 
@@ -50,6 +54,11 @@ public record EngineOptions(
 
     public EngineOptions withLimits(RequestLimits newLimits) {
         return new EngineOptions(intraOpThreads, optimization, provider, deviceId, cpuFallback, newLimits);
+    }
+
+    /** The GPU a session opens: {@link #deviceId()}, or 0 when it is still {@link #AUTO_DEVICE}. */
+    public int effectiveDeviceId() {
+        return Math.max(0, deviceId);
     }
 
     /** The thread count actually used: {@link #intraOpThreads()}, or every available core when that is 0. */

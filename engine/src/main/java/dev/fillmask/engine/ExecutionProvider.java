@@ -14,4 +14,10 @@ public enum ExecutionProvider {
             throw new IllegalArgumentException("unknown execution provider '" + name + "': use cpu or cuda");
         }
     }
+
+    /** The lower-case name options and messages use (Flink matches enum options by it, ignoring case). */
+    @Override
+    public String toString() {
+        return name().toLowerCase(Locale.ROOT);
+    }
 }

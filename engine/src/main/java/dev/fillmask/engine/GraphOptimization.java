@@ -25,4 +25,10 @@ public enum GraphOptimization {
                     + "': use none, basic, extended or all");
         }
     }
+
+    /** The lower-case name options and messages use (Flink matches enum options by it, ignoring case). */
+    @Override
+    public String toString() {
+        return name().toLowerCase(Locale.ROOT);
+    }
 }

@@ -129,10 +129,10 @@ final class MaskedLmSession implements AutoCloseable {
                     + OrtEnvironment.getAvailableProviders() + "); build the job with -Pgpu to use onnxruntime_gpu";
         } else {
             try {
-                so.addCUDA(options.deviceId());
+                so.addCUDA(options.effectiveDeviceId());
                 return ExecutionProvider.CUDA;
             } catch (OrtException e) {
-                problem = "CUDA device " + options.deviceId() + " cannot be used (" + e.getMessage()
+                problem = "CUDA device " + options.effectiveDeviceId() + " cannot be used (" + e.getMessage()
                         + "); the node needs an NVIDIA GPU with CUDA 12.x and cuDNN 9 on the library path";
             }
         }

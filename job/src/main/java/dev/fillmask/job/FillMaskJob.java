@@ -1,6 +1,5 @@
 package dev.fillmask.job;
 
-import dev.fillmask.job.cli.JobArguments;
 import dev.fillmask.job.kafka.AnsweredRecord;
 import dev.fillmask.job.kafka.KafkaConnections;
 import dev.fillmask.job.kafka.KafkaPreflight;
@@ -8,8 +7,6 @@ import dev.fillmask.job.kafka.KafkaRecord;
 import dev.fillmask.job.kafka.KafkaRequests;
 import dev.fillmask.job.kafka.RecordSizeLimit;
 import dev.fillmask.schemas.RequestLimits;
-import dev.fillmask.engine.EngineOptions;
-import dev.fillmask.engine.ExecutionProvider;
 import dev.fillmask.udf.BatchPolicy;
 import dev.fillmask.udf.FillMaskOperator;
 import dev.fillmask.engine.importer.DefaultModel;
@@ -26,7 +23,6 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Locale;
 
 /**
  * The streaming job: requests → the fill-mask operator (one ONNX session per slot, micro-batched) → answers, and the
@@ -73,7 +69,7 @@ public final class FillMaskJob {
         RecordSizeLimit recordLimit = RecordSizeLimit.of(KafkaConnections.clientPropertiesOf(options));
         RequestLimits limits = FillMaskOptions.requestLimits(options, recordLimit.defaultMaxAnswerBytes());
         FillMaskOperator<KafkaRecord, AnsweredRecord> operator = new FillMaskOperator<>(modelFolder,
-                engineOptions(options, limits), options.get(FillMaskOptions.DEVICE_ID) < 0,
+                EngineSettings.of(options, limits),
                 new BatchPolicy(options.get(FillMaskOptions.BATCH_SIZE), options.get(FillMaskOptions.BATCH_MAX_DELAY)),
                 new KafkaRequests(limits, recordLimit), options.get(FillMaskOptions.POISON_PILLS));
         DataStream<AnsweredRecord> answered = env
@@ -91,27 +87,6 @@ public final class FillMaskJob {
         public boolean filter(AnsweredRecord record) {
             return record.isError();
         }
-    }
-
-    static EngineOptions engineOptions(Configuration options, RequestLimits limits) {
-        String provider = options.get(FillMaskOptions.PROVIDER).trim().toUpperCase(Locale.ROOT);
-        ExecutionProvider executionProvider;
-        try {
-            executionProvider = ExecutionProvider.valueOf(provider);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--" + FillMaskOptions.flagName(FillMaskOptions.PROVIDER)
-                    + " must be cpu or cuda, got '" + options.get(FillMaskOptions.PROVIDER) + "'");
-        }
-        int threads = options.get(FillMaskOptions.THREADS);
-        if (threads < 0) {
-            throw new IllegalArgumentException("--" + FillMaskOptions.flagName(FillMaskOptions.THREADS)
-                    + " must be >= 0 (0 = cores / slots), got " + threads);
-        }
-        return EngineOptions.defaults()
-                .withLimits(limits)
-                .withIntraOpThreads(threads)
-                .withProvider(executionProvider, Math.max(0, options.get(FillMaskOptions.DEVICE_ID)),
-                        options.get(FillMaskOptions.CPU_FALLBACK));
     }
 
     /** The model folder the options name, or the default model (imported here first if missing). */

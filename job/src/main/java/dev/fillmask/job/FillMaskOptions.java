@@ -1,5 +1,7 @@
 package dev.fillmask.job;
 
+import dev.fillmask.engine.ExecutionProvider;
+import dev.fillmask.engine.GraphOptimization;
 import dev.fillmask.schemas.RequestLimits;
 import dev.fillmask.udf.PoisonPills;
 
@@ -17,6 +19,8 @@ import java.util.List;
 public final class FillMaskOptions {
     /** The prefix of every key in a Flink configuration file; on the command line the name goes without it. */
     public static final String PREFIX = "fill-mask.";
+    /** The value of {@link #DEVICE} that lets Flink (or the single GPU) decide. */
+    public static final String AUTO = "auto";
 
     public static final ConfigOption<String> BOOTSTRAP_SERVERS = ConfigOptions.key(PREFIX + "bootstrap-servers")
             .stringType().noDefaultValue()
@@ -86,14 +90,18 @@ public final class FillMaskOptions {
             .intType().defaultValue(0)
             .withDescription("ONNX Runtime intra-op threads per session; 0 = the TaskManager's cores / its slots.");
 
-    public static final ConfigOption<String> PROVIDER = ConfigOptions.key(PREFIX + "provider")
-            .stringType().defaultValue("cpu")
+    public static final ConfigOption<ExecutionProvider> PROVIDER = ConfigOptions.key(PREFIX + "provider")
+            .enumType(ExecutionProvider.class).defaultValue(ExecutionProvider.CPU)
             .withDescription("Execution provider: cpu, or cuda (needs the GPU build and CUDA 12 / cuDNN 9 on the node).");
 
-    public static final ConfigOption<Integer> DEVICE_ID = ConfigOptions.key(PREFIX + "device-id")
-            .intType().defaultValue(-1)
-            .withDescription("GPU for cuda; -1 = the GPU Flink's external resource 'gpu' assigned to the "
-                    + "TaskManager (spread over its slots), else 0.");
+    public static final ConfigOption<String> DEVICE = ConfigOptions.key(PREFIX + "device")
+            .stringType().defaultValue(AUTO)
+            .withDescription("GPU for cuda: auto = the GPU Flink's external resource 'gpu' gave the TaskManager "
+                    + "(spread over its slots), or GPU 0 outside Flink; or a GPU number.");
+
+    public static final ConfigOption<GraphOptimization> OPTIMIZATION = ConfigOptions.key(PREFIX + "optimization")
+            .enumType(GraphOptimization.class).defaultValue(GraphOptimization.ALL)
+            .withDescription("ONNX Runtime graph optimization level: none, basic, extended or all.");
 
     public static final ConfigOption<Boolean> CPU_FALLBACK = ConfigOptions.key(PREFIX + "cpu-fallback")
             .booleanType().defaultValue(false)
@@ -143,9 +151,17 @@ public final class FillMaskOptions {
     public static final List<ConfigOption<?>> ALL = List.of(
             BOOTSTRAP_SERVERS, INPUT_TOPIC, OUTPUT_TOPIC, DEAD_LETTER_TOPIC, GROUP_ID, STARTING_OFFSETS,
             DELIVERY_GUARANTEE, TRANSACTIONAL_ID_PREFIX, KAFKA_PROPERTIES, PARALLELISM, CHECKPOINT_INTERVAL,
-            MODEL, BATCH_SIZE, BATCH_MAX_DELAY, THREADS, PROVIDER, DEVICE_ID, CPU_FALLBACK,
+            MODEL, BATCH_SIZE, BATCH_MAX_DELAY, THREADS, PROVIDER, DEVICE, CPU_FALLBACK, OPTIMIZATION,
             MAX_REQUEST_BYTES, MAX_INPUT_CHARS, MAX_MASKS, MAX_TARGETS, MAX_TOP_K, MAX_ANSWER_BYTES, POISON_PILLS,
             BROKER_WAIT);
+
+    /**
+     * The options of an engine, shared by the job and the commands that open one ({@code predict}, {@code bench},
+     * {@code quantize}): the model, how it runs, and the bounds of what it answers.
+     */
+    public static final List<ConfigOption<?>> ENGINE = List.of(
+            MODEL, BATCH_SIZE, THREADS, PROVIDER, DEVICE, CPU_FALLBACK, OPTIMIZATION,
+            MAX_REQUEST_BYTES, MAX_INPUT_CHARS, MAX_MASKS, MAX_TARGETS, MAX_TOP_K, MAX_ANSWER_BYTES);
 
     /** The request bounds the options set, for answers sent as records of at most Kafka's default size. */
     public static RequestLimits requestLimits(org.apache.flink.configuration.ReadableConfig options) {

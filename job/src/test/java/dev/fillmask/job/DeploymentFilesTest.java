@@ -1,6 +1,8 @@
 package dev.fillmask.job;
 
-import dev.fillmask.job.cli.JobArguments;
+import dev.fillmask.engine.ExecutionProvider;
+
+import dev.fillmask.job.JobArguments;
 import dev.fillmask.engine.importer.DefaultModel;
 
 import org.apache.flink.configuration.ConfigOption;
@@ -219,8 +221,8 @@ class DeploymentFilesTest {
         assertTrue(((String) config.get("external-resource.gpu.param.discovery-script.path"))
                 .endsWith("nvidia-gpu-discovery.sh"));
         Configuration options = JobArguments.parse(strings(map(spec, "job").get("args")).toArray(String[]::new));
-        assertEquals("cuda", options.get(FillMaskOptions.PROVIDER));
-        assertEquals(-1, options.get(FillMaskOptions.DEVICE_ID), "the GPU Flink assigned");
+        assertEquals(ExecutionProvider.CUDA, options.get(FillMaskOptions.PROVIDER));
+        assertEquals(FillMaskOptions.AUTO, options.get(FillMaskOptions.DEVICE), "the GPU Flink assigned");
         assertTrue(((String) spec.get("image")).endsWith("-gpu"), "the GPU image");
     }
 

@@ -1,7 +1,7 @@
 package dev.fillmask.job;
 
 import dev.fillmask.job.kafka.RecordSizeLimit;
-import dev.fillmask.job.cli.JobArguments;
+import dev.fillmask.job.JobArguments;
 import dev.fillmask.job.kafka.KafkaRecord;
 import dev.fillmask.job.kafka.KafkaRequests;
 import dev.fillmask.schemas.DecodedRequest;

@@ -1,6 +1,6 @@
 package dev.fillmask.job;
 
-import dev.fillmask.job.cli.JobArguments;
+import dev.fillmask.job.JobArguments;
 import dev.fillmask.job.local.AnswerCollector;
 import dev.fillmask.job.local.ListenAddress;
 import dev.fillmask.job.local.LocalRun;

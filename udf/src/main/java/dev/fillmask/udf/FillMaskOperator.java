@@ -45,7 +45,6 @@ public final class FillMaskOperator<IN, OUT> extends AbstractStreamOperator<OUT>
 
     private final String modelFolder;
     private final EngineOptions engineOptions;
-    private final boolean deviceFromFlink;
     private final BatchPolicy policy;
     private final FillMaskRecords<IN, OUT> records;
     private final PoisonPills poisonPills;
@@ -66,20 +65,19 @@ public final class FillMaskOperator<IN, OUT> extends AbstractStreamOperator<OUT>
 
     /**
      * @param modelFolder a model folder in the Hugging Face ONNX export layout, readable on every TaskManager
-     * @param engineOptions session options; threads 0 means cores / slots of the TaskManager
-     * @param deviceFromFlink with CUDA: take the GPU from Flink's {@code gpu} external resource, not the options
+     * @param engineOptions session options; threads 0 means cores / slots of the TaskManager, device
+     *     {@link EngineOptions#AUTO_DEVICE} the GPU Flink's {@code gpu} external resource gave this slot
      */
-    public FillMaskOperator(Path modelFolder, EngineOptions engineOptions, boolean deviceFromFlink,
-                            BatchPolicy policy, FillMaskRecords<IN, OUT> records) {
-        this(modelFolder, engineOptions, deviceFromFlink, policy, records, PoisonPills.DEAD_LETTER);
+    public FillMaskOperator(Path modelFolder, EngineOptions engineOptions, BatchPolicy policy,
+                            FillMaskRecords<IN, OUT> records) {
+        this(modelFolder, engineOptions, policy, records, PoisonPills.DEAD_LETTER);
     }
 
     /** The same, with a policy for records that fail the job again after a restart. */
-    public FillMaskOperator(Path modelFolder, EngineOptions engineOptions, boolean deviceFromFlink,
-                            BatchPolicy policy, FillMaskRecords<IN, OUT> records, PoisonPills poisonPills) {
+    public FillMaskOperator(Path modelFolder, EngineOptions engineOptions, BatchPolicy policy,
+                            FillMaskRecords<IN, OUT> records, PoisonPills poisonPills) {
         this.modelFolder = modelFolder.toString();
         this.engineOptions = engineOptions;
-        this.deviceFromFlink = deviceFromFlink;
         this.policy = policy;
         this.records = records;
         this.poisonPills = poisonPills;
@@ -91,10 +89,10 @@ public final class FillMaskOperator<IN, OUT> extends AbstractStreamOperator<OUT>
         waiting = new ArrayList<>(policy.maxSize());
         reusableOutput = new StreamRecord<>(null);
         metrics = new FillMaskMetrics(getMetricGroup(), () -> waiting.size());
-        Set<ExternalResourceInfo> gpus = deviceFromFlink
+        Set<ExternalResourceInfo> gpus = engineOptions.deviceId() == EngineOptions.AUTO_DEVICE
                 ? getRuntimeContext().getExternalResourceInfos(SlotResources.GPU_RESOURCE)
                 : Set.of();
-        EngineOptions slotOptions = SlotResources.forSlot(engineOptions, deviceFromFlink,
+        EngineOptions slotOptions = SlotResources.forSlot(engineOptions,
                 getContainingTask().getEnvironment().getTaskManagerInfo().getConfiguration(), gpus,
                 getRuntimeContext().getTaskInfo().getIndexOfThisSubtask());
         try {

@@ -27,9 +27,10 @@ final class SlotResources {
     /**
      * {@code options} with the threads and device this slot should use. Threads 0 ("auto") become cores / slots of
      * this TaskManager: several sessions that each use every core run far slower than one core each. A CUDA device
-     * id below 0 ("auto") becomes the GPU Flink assigned, spread over the subtasks, or 0 when Flink assigned none.
+     * of {@link EngineOptions#AUTO_DEVICE} becomes the GPU Flink assigned, spread over the subtasks, or 0 when Flink
+     * assigned none.
      */
-    static EngineOptions forSlot(EngineOptions options, boolean deviceFromFlink, Configuration taskManagerConfig,
+    static EngineOptions forSlot(EngineOptions options, Configuration taskManagerConfig,
                                  Set<ExternalResourceInfo> gpus, int subtaskIndex) {
         EngineOptions result = options;
         if (options.intraOpThreads() == 0) {
@@ -37,7 +38,7 @@ final class SlotResources {
             int cores = Runtime.getRuntime().availableProcessors();
             result = result.withIntraOpThreads(Math.max(1, cores / slots));
         }
-        if (options.provider() == ExecutionProvider.CUDA && deviceFromFlink) {
+        if (options.provider() == ExecutionProvider.CUDA && options.deviceId() == EngineOptions.AUTO_DEVICE) {
             int device = gpuIndex(gpus, subtaskIndex).orElse(0);
             result = result.withProvider(options.provider(), device, options.cpuFallback());
         }

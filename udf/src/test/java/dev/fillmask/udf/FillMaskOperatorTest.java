@@ -60,7 +60,7 @@ class FillMaskOperatorTest {
     private static OneInputStreamOperatorTestHarness<String, String> harness(int batchSize, Duration delay)
             throws Exception {
         FillMaskOperator<String, String> operator = new FillMaskOperator<>(model,
-                EngineOptions.defaults().withIntraOpThreads(1), false, new BatchPolicy(batchSize, delay), new Lines());
+                EngineOptions.defaults().withIntraOpThreads(1), new BatchPolicy(batchSize, delay), new Lines());
         return new OneInputStreamOperatorTestHarness<>(operator);
     }
 
@@ -184,7 +184,7 @@ class FillMaskOperatorTest {
         String poison = "{\"inputs\": \"" + "the cat sat on the mat and ".repeat(20) + "<mask>.\"}";
         List<String> in = List.of(request(1), poison, request(2), request(3));
         FillMaskOperator<String, String> operator = new FillMaskOperator<>(faulty,
-                EngineOptions.defaults().withIntraOpThreads(1), false, new BatchPolicy(4, Duration.ofHours(1)),
+                EngineOptions.defaults().withIntraOpThreads(1), new BatchPolicy(4, Duration.ofHours(1)),
                 new Lines());
         List<String> expected;
         try (var healthy = harness(4, Duration.ofHours(1))) {
@@ -216,8 +216,8 @@ class FillMaskOperatorTest {
         org.junit.jupiter.api.Assumptions.assumeFalse(ai.onnxruntime.OrtEnvironment.getAvailableProviders()
                 .contains(ai.onnxruntime.OrtProvider.CUDA), "about machines without CUDA");
         FillMaskOperator<String, String> operator = new FillMaskOperator<>(model, EngineOptions.defaults()
-                .withIntraOpThreads(1).withProvider(dev.fillmask.engine.ExecutionProvider.CUDA, 0, false),
-                true, new BatchPolicy(4, Duration.ofHours(1)), new Lines());
+                .withIntraOpThreads(1).withProvider(dev.fillmask.engine.ExecutionProvider.CUDA, EngineOptions.AUTO_DEVICE, false),
+                new BatchPolicy(4, Duration.ofHours(1)), new Lines());
         try (var h = new OneInputStreamOperatorTestHarness<>(operator)) {
             EngineUnavailableException e = org.junit.jupiter.api.Assertions.assertThrows(
                     EngineUnavailableException.class, h::open);

@@ -100,7 +100,7 @@ class PoisonPillITCase {
         env.setParallelism(1);
         env.fromData(requests)
                 .transform("fill-mask", Types.STRING, new FillMaskOperator<>(model,
-                        EngineOptions.defaults().withIntraOpThreads(1), false,
+                        EngineOptions.defaults().withIntraOpThreads(1),
                         new BatchPolicy(8, Duration.ofMillis(10)), new FailOnPoison()))
                 .sinkTo(new Collect());
         JobExecutionResult result = env.execute("poison-pill");

@@ -1,5 +1,6 @@
 package dev.fillmask.job.cli;
 
+import dev.fillmask.job.CommandLine;
 import dev.fillmask.job.bench.Benchmark;
 import dev.fillmask.engine.importer.DefaultModel;
 

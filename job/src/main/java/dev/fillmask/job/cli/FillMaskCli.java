@@ -1,5 +1,6 @@
 package dev.fillmask.job.cli;
 
+import dev.fillmask.job.CommandLine;
 import dev.fillmask.job.local.RequestSendException;
 import dev.fillmask.engine.EngineStartException;
 import dev.fillmask.engine.model.ModelFolderException;

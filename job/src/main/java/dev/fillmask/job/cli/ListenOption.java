@@ -1,5 +1,6 @@
 package dev.fillmask.job.cli;
 
+import dev.fillmask.job.CommandLine;
 import dev.fillmask.job.local.ListenAddress;
 
 /** {@code --listen HOST}, one definition for the commands that start local servers ({@code run}, {@code bench}). */

@@ -1,14 +1,17 @@
 package dev.fillmask.job.cli;
 
+import dev.fillmask.job.CommandLine;
+import dev.fillmask.job.EngineSettings;
+import dev.fillmask.job.FillMaskJob;
+import dev.fillmask.job.FillMaskOptions;
+import dev.fillmask.job.JobArguments;
 import dev.fillmask.schemas.DecodedRequest;
 import dev.fillmask.schemas.FillMaskAnswer;
 import dev.fillmask.schemas.FillMaskCodec;
-import dev.fillmask.schemas.RequestLimits;
 import dev.fillmask.engine.EngineOptions;
-import dev.fillmask.engine.ExecutionProvider;
 import dev.fillmask.engine.FillMaskEngine;
-import dev.fillmask.engine.GraphOptimization;
-import dev.fillmask.engine.importer.DefaultModel;
+
+import org.apache.flink.configuration.Configuration;
 
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -28,17 +31,8 @@ final class PredictCommand {
             + "\ninput line on stdout, in input order: the answer (Hugging Face schema) or {\"error\": \"...\"}."
             + "\nLogs go to stderr.";
 
-    static final List<CommandLine.Option> OPTIONS = List.of(
-            new CommandLine.Option("model", "DIR",
-                    "model folder (model.onnx, tokenizer.json, tokenizer_config.json, config.json)", "the default model"),
-            new CommandLine.Option("batch-size", "N", "requests per ONNX Runtime run", "16"),
-            new CommandLine.Option("threads", "N", "ONNX Runtime intra-op threads; 0 = all cores", "0"),
-            new CommandLine.Option("provider", "cpu|cuda", "execution provider", "cpu"),
-            new CommandLine.Option("cpu-fallback", null, "run on CPU (with a warning) when CUDA cannot be used", null),
-            new CommandLine.Option("optimization", "LEVEL", "graph optimization: none, basic, extended, all", "all"),
-            new CommandLine.Option("max-answer-bytes", "N", "largest answer in bytes of JSON; a larger one becomes an "
-                    + "error saying what to lower (the job's bound)",
-                    Integer.toString(RequestLimits.DEFAULT_MAX_ANSWER_BYTES)));
+    /** The engine's options, the job's own definitions ({@link FillMaskOptions#ENGINE}). */
+    static final List<CommandLine.Option> OPTIONS = JobArguments.options(FillMaskOptions.ENGINE);
 
     private PredictCommand() {}
 
@@ -48,14 +42,13 @@ final class PredictCommand {
             cli.printHelp(out);
             return 0;
         }
-        int batchSize = cli.intValue("batch-size", 1);
-        EngineOptions options = EngineOptions.defaults()
-                .withLimits(RequestLimits.defaults().withMaxAnswerBytes(
-                        cli.intValue("max-answer-bytes", RequestLimits.DEFAULT_MAX_ANSWER_BYTES)))
-                .withIntraOpThreads(cli.intValue("threads", 0))
-                .withOptimization(GraphOptimization.parse(cli.get("optimization")))
-                .withProvider(ExecutionProvider.parse(cli.get("provider")), 0, cli.flag("cpu-fallback"));
-        Path model = cli.has("model") ? Path.of(cli.get("model")) : DefaultModel.ensureImported(err);
+        Configuration config = JobArguments.toConfiguration(cli, FillMaskOptions.ENGINE);
+        int batchSize = config.get(FillMaskOptions.BATCH_SIZE);
+        if (batchSize < 1) {
+            throw new CommandLine.UsageException("--batch-size must be >= 1, got " + batchSize);
+        }
+        EngineOptions options = EngineSettings.of(config, FillMaskOptions.requestLimits(config));
+        Path model = FillMaskJob.modelFolder(config);
 
         FillMaskCodec codec = new FillMaskCodec(options.limits());
         try (FillMaskEngine engine = FillMaskEngine.open(model, options)) {

@@ -1,5 +1,8 @@
 package dev.fillmask.job.cli;
 
+import dev.fillmask.job.CommandLine;
+import dev.fillmask.job.FillMaskOptions;
+import dev.fillmask.job.JobArguments;
 import dev.fillmask.job.bench.BenchCorpus;
 import dev.fillmask.schemas.FillMaskRequest;
 import dev.fillmask.engine.EngineOptions;
@@ -16,6 +19,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * {@code ./fill-mask quantize}: writes an int8 copy of a model folder, then prints how its answers compare with the
@@ -29,8 +33,10 @@ final class QuantizeCommand {
             calibration run finds the activation channels too large for int8, which stay float32. Then compares the
             copy with the float32 model on the bench corpus and prints the report on stdout.""";
 
-    static final List<CommandLine.Option> OPTIONS = List.of(
-            new CommandLine.Option("model", "DIR", "float32 model folder to quantize", "the default model"),
+    static final List<CommandLine.Option> OPTIONS = Stream.concat(
+            JobArguments.options(List.of(FillMaskOptions.MODEL, FillMaskOptions.BATCH_SIZE, FillMaskOptions.THREADS))
+                    .stream(),
+            Stream.of(
             new CommandLine.Option("out", "DIR", "folder to write the int8 model into (required)", null),
             new CommandLine.Option("outlier-channels", "N",
                     "at most N outlier channels per activation kept in float32 (0: none)",
@@ -45,9 +51,7 @@ final class QuantizeCommand {
             new CommandLine.Option("reduce-range", "true|false", "7-bit weights, for CPUs without VNNI (AVX2 only)",
                     "true on an x86 CPU without VNNI, like this one is: " + CpuFeatures.x86WithoutVnni()),
             new CommandLine.Option("corpus", "FILE", "JSONL fill-mask requests to compare on", "the bench corpus"),
-            new CommandLine.Option("batch-size", "N", "requests per run in the comparison", "16"),
-            new CommandLine.Option("threads", "N", "ONNX Runtime intra-op threads; 0 = all cores", "0"),
-            new CommandLine.Option("no-report", null, "only write the int8 model", null));
+            new CommandLine.Option("no-report", null, "only write the int8 model", null))).toList();
 
     private QuantizeCommand() {}
 

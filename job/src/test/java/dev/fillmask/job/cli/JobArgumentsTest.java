@@ -1,5 +1,7 @@
 package dev.fillmask.job.cli;
 
+import dev.fillmask.job.JobArguments;
+import dev.fillmask.job.CommandLine;
 import dev.fillmask.job.FillMaskOptions;
 
 import org.apache.flink.configuration.Configuration;

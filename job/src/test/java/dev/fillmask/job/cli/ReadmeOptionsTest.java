@@ -1,5 +1,6 @@
 package dev.fillmask.job.cli;
 
+import dev.fillmask.job.JobArguments;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;

@@ -1,4 +1,4 @@
-package dev.fillmask.job.cli;
+package dev.fillmask.job;
 
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -10,16 +10,16 @@ import java.util.Map;
  * The options one sub-command takes ({@code --name value}, {@code --name=value}, {@code --flag}), parsed and
  * checked against what the command declared, so that every option shows up in {@code --help} and a typo is an error.
  */
-final class CommandLine {
+public final class CommandLine {
     /** One option: its name without dashes, the value's placeholder (null for a flag), a description, a default. */
-    record Option(String name, String valueName, String description, String defaultValue) {
+    public record Option(String name, String valueName, String description, String defaultValue) {
         boolean isFlag() {
             return valueName == null;
         }
     }
 
-    static final class UsageException extends RuntimeException {
-        UsageException(String message) {
+    public static final class UsageException extends RuntimeException {
+        public UsageException(String message) {
             super(message);
         }
     }
@@ -30,13 +30,13 @@ final class CommandLine {
     private final Map<String, String> values = new LinkedHashMap<>();
     private boolean help;
 
-    CommandLine(String command, String summary, List<Option> options) {
+    public CommandLine(String command, String summary, List<Option> options) {
         this.command = command;
         this.summary = summary;
         options.forEach(o -> declared.put(o.name(), o));
     }
 
-    CommandLine parse(String[] args) {
+    public CommandLine parse(String[] args) {
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             if (arg.equals("--help") || arg.equals("-h")) {
@@ -72,24 +72,24 @@ final class CommandLine {
         return this;
     }
 
-    boolean helpAsked() {
+    public boolean helpAsked() {
         return help;
     }
 
-    boolean has(String name) {
+    public boolean has(String name) {
         return values.containsKey(name);
     }
 
-    String get(String name) {
+    public String get(String name) {
         String v = values.get(name);
         return v != null ? v : declared.get(name).defaultValue();
     }
 
-    boolean flag(String name) {
+    public boolean flag(String name) {
         return Boolean.parseBoolean(get(name));
     }
 
-    int intValue(String name, int min) {
+    public int intValue(String name, int min) {
         String v = get(name);
         int parsed;
         try {
@@ -103,7 +103,7 @@ final class CommandLine {
         return parsed;
     }
 
-    void printHelp(PrintStream out) {
+    public void printHelp(PrintStream out) {
         out.println("usage: ./fill-mask " + command + (declared.isEmpty() ? "" : " [options]"));
         out.println();
         out.println(summary);

@@ -1,6 +1,4 @@
-package dev.fillmask.job.cli;
-
-import dev.fillmask.job.FillMaskOptions;
+package dev.fillmask.job;
 
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
@@ -19,14 +17,19 @@ import java.util.Map;
  */
 public final class JobArguments {
     /** A shorter name for the option everybody types. */
-    static final String BOOTSTRAP_ALIAS = "bootstrap";
+    public static final String BOOTSTRAP_ALIAS = "bootstrap";
 
     private JobArguments() {}
 
     /** The command-line options of the job, in the order of {@link FillMaskOptions#ALL}. */
-    static List<CommandLine.Option> options() {
+    public static List<CommandLine.Option> options() {
+        return options(FillMaskOptions.ALL);
+    }
+
+    /** The command-line form of {@code configOptions} (a command's share of the one vocabulary), in their order. */
+    public static List<CommandLine.Option> options(List<ConfigOption<?>> configOptions) {
         List<CommandLine.Option> result = new ArrayList<>();
-        for (ConfigOption<?> option : FillMaskOptions.ALL) {
+        for (ConfigOption<?> option : configOptions) {
             result.add(new CommandLine.Option(FillMaskOptions.flagName(option), valueName(option),
                     describe(option), defaultText(option)));
             if (option == FillMaskOptions.BOOTSTRAP_SERVERS) {
@@ -38,19 +41,24 @@ public final class JobArguments {
     }
 
     /** The options given on {@code line}, as a Flink configuration (keys with the {@code fill-mask.} prefix). */
-    static Configuration toConfiguration(CommandLine line) {
+    public static Configuration toConfiguration(CommandLine line) {
+        return toConfiguration(line, FillMaskOptions.ALL);
+    }
+
+    /** The {@code configOptions} given on {@code line}, as a Flink configuration, each checked for its type. */
+    public static Configuration toConfiguration(CommandLine line, List<ConfigOption<?>> configOptions) {
         Map<String, String> values = new LinkedHashMap<>();
-        for (ConfigOption<?> option : FillMaskOptions.ALL) {
+        for (ConfigOption<?> option : configOptions) {
             String name = FillMaskOptions.flagName(option);
             if (line.has(name)) {
                 values.put(option.key(), line.get(name));
             }
         }
-        if (line.has(BOOTSTRAP_ALIAS)) {
+        if (configOptions.contains(FillMaskOptions.BOOTSTRAP_SERVERS) && line.has(BOOTSTRAP_ALIAS)) {
             values.put(FillMaskOptions.BOOTSTRAP_SERVERS.key(), line.get(BOOTSTRAP_ALIAS));
         }
         Configuration configuration = Configuration.fromMap(values);
-        for (ConfigOption<?> option : FillMaskOptions.ALL) {
+        for (ConfigOption<?> option : configOptions) {
             try {
                 configuration.getOptional(option);
             } catch (IllegalArgumentException e) {
@@ -84,7 +92,7 @@ public final class JobArguments {
     }
 
     /** The option's description as plain text. */
-    static String describe(ConfigOption<?> option) {
+    public static String describe(ConfigOption<?> option) {
         return new HtmlFormatter().format(option.description()).replaceAll("<[^>]*>", "")
                 .replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#39;", "'")
                 .replace("&amp;", "&");

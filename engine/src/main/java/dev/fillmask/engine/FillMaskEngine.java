@@ -56,8 +56,11 @@ public final class FillMaskEngine implements AutoCloseable {
         return open(modelFolder, options, true);
     }
 
-    /** The same; {@code rewriteFullHead} false keeps a plain export's head at every position (for comparisons). */
-    static FillMaskEngine open(Path modelFolder, EngineOptions options, boolean rewriteFullHead) {
+    /**
+     * The same; {@code rewriteFullHead} false keeps a plain export's head at every position, as it was exported: for
+     * measuring what the rewrite saves and comparing the two forms' answers (the bench's head and int8 comparison).
+     */
+    public static FillMaskEngine open(Path modelFolder, EngineOptions options, boolean rewriteFullHead) {
         NativeThread nativeThread = new NativeThread();
         try {
             return nativeThread.call(() -> openOn(nativeThread, modelFolder, options, rewriteFullHead));

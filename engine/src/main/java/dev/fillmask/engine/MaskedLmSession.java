@@ -97,11 +97,7 @@ final class MaskedLmSession implements AutoCloseable {
                                             int tokenizerVocabSize) {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         OrtSession session = null;
-        try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
-            so.setIntraOpNumThreads(options.effectiveIntraOpThreads());
-            so.setInterOpNumThreads(1);
-            so.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
-            so.setOptimizationLevel(options.optimization().ortLevel);
+        try (OrtSession.SessionOptions so = cpuSessionOptions(options)) {
             ExecutionProvider provider = addProvider(so, options);
             session = env.createSession(file.toString(), so);
             MaskedLmSession opened = describe(env, session, file, tokenizerVocabSize, provider);
@@ -114,6 +110,25 @@ final class MaskedLmSession implements AutoCloseable {
             throw new EngineStartException("ONNX Runtime cannot load " + file + ": " + e.getMessage(), e);
         } catch (RuntimeException e) {
             closeQuietly(session);
+            throw e;
+        }
+    }
+
+    /**
+     * The session settings of the options, without an execution provider: intra-op threads, one inter-op thread,
+     * sequential execution, the graph optimization level. Also {@link ModelRunner}'s, so that it runs what the engine
+     * runs.
+     */
+    static OrtSession.SessionOptions cpuSessionOptions(EngineOptions options) throws OrtException {
+        OrtSession.SessionOptions so = new OrtSession.SessionOptions();
+        try {
+            so.setIntraOpNumThreads(options.effectiveIntraOpThreads());
+            so.setInterOpNumThreads(1);
+            so.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
+            so.setOptimizationLevel(options.optimization().ortLevel);
+            return so;
+        } catch (OrtException | RuntimeException e) {
+            so.close();
             throw e;
         }
     }

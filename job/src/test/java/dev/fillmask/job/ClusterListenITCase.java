@@ -5,7 +5,7 @@ import dev.fillmask.job.cluster.KafkaProcess;
 import dev.fillmask.job.listen.ListeningSockets;
 import dev.fillmask.job.listen.ListeningSockets.Listener;
 import dev.fillmask.job.local.ListenAddress;
-import dev.fillmask.job.security.SecureKafkaBroker;
+import dev.fillmask.job.security.ScramTlsListeners;
 import dev.fillmask.job.security.TestCertificates;
 
 import org.apache.flink.runtime.testutils.MiniClusterResource;
@@ -65,10 +65,11 @@ class ClusterListenITCase {
     @Test
     void theSecureBrokerListensOnLoopbackOnly() {
         TestCertificates tls = TestCertificates.create(HOME.resolve("tls"), "listen-keystore", "listen-truststore");
-        try (SecureKafkaBroker kafka = SecureKafkaBroker.start(HOME.resolve("secure-kafka"), KAFKA_LIB,
-                tls.brokerKeystore, "listen-keystore")) {
+        try (KafkaProcess kafka = KafkaProcess.start(HOME.resolve("secure-kafka"), KAFKA_LIB,
+                new ScramTlsListeners(tls.brokerKeystore, "listen-keystore"))) {
+            kafka.awaitReady();
             // SASL_SSL, internal PLAINTEXT, controller
-            assertOnLoopback("secure kafka", ListeningSockets.of(kafka.pid()), 3);
+            assertOnLoopback("secure kafka", ListeningSockets.of(kafka.process().pid()), 3);
         }
     }
 

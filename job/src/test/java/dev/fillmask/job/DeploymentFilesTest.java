@@ -1,8 +1,8 @@
 package dev.fillmask.job;
 
 import dev.fillmask.engine.ExecutionProvider;
-
 import dev.fillmask.job.JobArguments;
+import dev.fillmask.job.cluster.JavaOpens;
 import dev.fillmask.engine.importer.DefaultModel;
 
 import org.apache.flink.configuration.ConfigOption;
@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.Yaml;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,7 +37,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * and options as {@link FillMaskOptions} defines them (every job argument must parse), the model folder where the
  * importer puts it, the class-loading setting for the native libraries, a REST API that is not published beyond
  * the machine or the Kubernetes cluster and a web UI that neither runs jars nor cancels, and have the fields the
- * operator requires. (YAML read with SnakeYAML, which resolves the compose file's anchors.)
+ * operator requires. The Java 17 {@code --add-opens} are listed once, in the parent pom, and every JVM gets them
+ * from there. (YAML read with SnakeYAML, which resolves the compose file's anchors.)
  */
 class DeploymentFilesTest {
     private static final String PARENT_FIRST = "classloader.parent-first-patterns.additional";
@@ -139,6 +141,28 @@ class DeploymentFilesTest {
             Map<String, String> config = flinkProperties(
                     stringMap(map(composeServices(), name).get("environment")).get("FLINK_PROPERTIES"));
             assertRestLockedDown(config, name);
+        }
+    }
+
+    // ---------------------------------------------------------------- the Java 17 opens
+
+    @Test
+    void theJava17OpensComeFromTheOneListInTheParentPom() throws IOException {
+        List<String> opens = JavaOpens.fromBuild();
+        // the test JVMs' argLine and job/target/jvm-opens.args are both written from fillmask.jvm.opens
+        assertTrue(ManagementFactory.getRuntimeMXBean().getInputArguments().containsAll(opens),
+                "this JVM was started with " + opens);
+        String launcher = Files.readString(root.resolve("fill-mask"), StandardCharsets.UTF_8);
+        assertFalse(launcher.contains("--add-opens="), "the launcher keeps no list of its own");
+        assertTrue(launcher.contains("opens_file=\"$here/job/target/jvm-opens.args\"")
+                && launcher.contains("\"@$opens_file\""), "the launcher passes job/target/jvm-opens.args");
+        String docs = Files.readString(root.resolve("docs/operations.md"), StandardCharsets.UTF_8);
+        String section = docs.substring(docs.indexOf("## Flink on Java 17"));
+        section = section.substring(0, section.indexOf("\n## ", 1));
+        for (String open : opens) {
+            String pkg = open.substring(open.indexOf('/') + 1, open.lastIndexOf('='));
+            String name = pkg.startsWith("java.util.concurrent.") ? pkg.substring("java.util.concurrent.".length()) : pkg;
+            assertTrue(section.contains(name), "docs/operations.md does not name " + pkg + " among the opens");
         }
     }
 

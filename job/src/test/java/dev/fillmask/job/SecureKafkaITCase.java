@@ -1,6 +1,7 @@
 package dev.fillmask.job;
 
 import dev.fillmask.job.JobArguments;
+import dev.fillmask.job.cluster.KafkaProcess;
 import dev.fillmask.job.local.AnswerCollector;
 import dev.fillmask.job.local.ListenAddress;
 import dev.fillmask.job.local.LocalRun;
@@ -8,7 +9,7 @@ import dev.fillmask.job.local.RequestFeeder;
 import dev.fillmask.job.local.Topics;
 import dev.fillmask.job.kafka.KafkaPreflight;
 import dev.fillmask.job.security.SecretWatch;
-import dev.fillmask.job.security.SecureKafkaBroker;
+import dev.fillmask.job.security.ScramTlsListeners;
 import dev.fillmask.job.security.TestCertificates;
 import dev.fillmask.schemas.FillMaskCodec;
 import dev.fillmask.engine.testing.SharedDefaultModel;
@@ -118,7 +119,7 @@ class SecureKafkaITCase {
             .setNumberSlotsPerTaskManager(1)
             .build());
 
-    private static SecureKafkaBroker kafka;
+    private static KafkaProcess kafka;
     private static Path model;
     private static Path clientProperties;
     private static Path wrongPasswordProperties;
@@ -130,10 +131,10 @@ class SecureKafkaITCase {
         long started = System.nanoTime();
         model = SharedDefaultModel.path();
         TestCertificates tls = TestCertificates.create(HOME.resolve("tls"), KEYSTORE_PASSWORD, TRUSTSTORE_PASSWORD);
-        kafka = SecureKafkaBroker.start(HOME.resolve("kafka"),
+        kafka = KafkaProcess.start(HOME.resolve("kafka"),
                 Path.of(System.getProperty("fillmask.cluster.kafkaLib", "target/cluster-kafka-lib")),
-                tls.brokerKeystore, KEYSTORE_PASSWORD);
-        kafka.createScramUser(USER, PASSWORD);
+                new ScramTlsListeners(tls.brokerKeystore, KEYSTORE_PASSWORD)).awaitReady();
+        ScramTlsListeners.createScramUser(kafka, USER, PASSWORD);
         clientProperties = writeProperties("client.properties", PASSWORD, tls.clientTruststore);
         wrongPasswordProperties = writeProperties("wrong-password.properties", WRONG_PASSWORD, tls.clientTruststore);
         noTruststoreProperties = writeProperties("no-truststore.properties", PASSWORD, null);

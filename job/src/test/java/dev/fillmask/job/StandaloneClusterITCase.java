@@ -2,48 +2,38 @@ package dev.fillmask.job;
 
 import dev.fillmask.job.cluster.ChildProcess;
 import dev.fillmask.job.cluster.FlinkProcesses;
-import dev.fillmask.job.cluster.KafkaProcess;
 import dev.fillmask.job.cluster.Pause;
 import dev.fillmask.job.local.AnswerCollector;
 import dev.fillmask.job.local.RequestFeeder;
-import dev.fillmask.job.local.Topics;
+import dev.fillmask.job.reliability.ClusterProbe;
+import dev.fillmask.job.reliability.ReliabilityCluster;
 import dev.fillmask.engine.testing.SharedDefaultModel;
 
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.TopicPartitionInfo;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The cluster jar on a real standalone Flink session cluster, submitted as a user submits it: a JobManager and a
- * TaskManager in JVM processes of their own (from Maven jars, as no Flink distribution is at hand), a Kafka broker process (KRaft) on
- * 127.0.0.1, and {@code flink run -d fill-mask-flink-job.jar --bootstrap-servers ... --model ...}. Every request gets
- * exactly one answer (read_committed), equal to {@code ./fill-mask predict}'s. Then the job is cancelled and submitted
- * again to the same TaskManager, which must still answer: the native libraries (ONNX Runtime, tokenizers) are loaded
+ * TaskManager in JVM processes of their own (from Maven jars, as no Flink distribution is at hand), a Kafka broker
+ * process (KRaft) on 127.0.0.1 (the {@link ReliabilityCluster}), and {@code flink run -d fill-mask-flink-job.jar
+ * --bootstrap-servers ... --model ...}. Every request gets exactly one answer (read_committed), equal to
+ * {@code ./fill-mask predict}'s. Then the job is cancelled and submitted again to the same TaskManager, which must
+ * still answer: the native libraries (ONNX Runtime, tokenizers) are loaded
  * once per TaskManager from the cluster's lib/, with {@code classloader.parent-first-patterns.additional:
  * ai.djl.;ai.onnxruntime.}, as deploy/README.md tells users to set up their clusters.
  *
@@ -51,54 +41,30 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class StandaloneClusterITCase {
     private static final Path HOME = Path.of("target", "standalone-cluster-it").toAbsolutePath();
-    private static final String INPUT = "cluster-requests";
-    private static final String OUTPUT = "cluster-answers";
-    private static final String DEAD_LETTERS = "cluster-dead-letters";
-    private static final String GROUP = "cluster-it";
+    private static final String INPUT = ReliabilityCluster.INPUT;
+    private static final String OUTPUT = ReliabilityCluster.OUTPUT;
+    private static final String GROUP = ReliabilityCluster.GROUP;
     private static final Duration ANSWER_TIMEOUT = Duration.ofMinutes(3);
 
     private static Path model;
-    private static Path jobJar;
-    private static KafkaProcess kafka;
+    private static ReliabilityCluster cluster;
     private static FlinkProcesses flink;
 
     @BeforeAll
-    static void startCluster() throws IOException {
-        jobJar = pathProperty("fillmask.cluster.jobJar", "target/fill-mask-flink-job.jar");
-        Path flinkLib = pathProperty("fillmask.cluster.flinkLib", "target/cluster-flink-lib");
-        Path nativeLib = pathProperty("fillmask.cluster.nativeLib", "target/cluster-native-lib");
-        Path kafkaLib = pathProperty("fillmask.cluster.kafkaLib", "target/cluster-kafka-lib");
-        assertTrue(Files.isRegularFile(jobJar), "no cluster jar " + jobJar + ": run `mvn verify` (package first)");
+    static void startCluster() {
         model = SharedDefaultModel.path();
-        deleteRecursively(HOME);
-        try {
-            kafka = KafkaProcess.start(HOME.resolve("kafka"), kafkaLib);
-            flink = FlinkProcesses.start(HOME.resolve("flink"), List.of(flinkLib, nativeLib), Map.of(
-                    // the jars of nativeLib are in the cluster's lib/: load their classes there, once per JVM
-                    "classloader.parent-first-patterns.additional", "ai.djl.;ai.onnxruntime.",
-                    // a job that cannot run fails soon, with its exception, instead of restarting for ever
-                    "restart-strategy.type", "fixed-delay",
-                    "restart-strategy.fixed-delay.attempts", "2",
-                    "restart-strategy.fixed-delay.delay", "1 s"));
-            kafka.awaitReady();
-            Topics.ensure(kafka.bootstrapServers(), new Properties(), List.of(INPUT, OUTPUT, DEAD_LETTERS), 2);
-            flink.awaitReady(1);
-        } catch (RuntimeException | Error e) {
-            stopCluster();
-            throw e;
-        }
+        cluster = ReliabilityCluster.start(HOME, Map.of(
+                // a job that cannot run fails soon, with its exception, instead of restarting for ever
+                "restart-strategy.type", "fixed-delay",
+                "restart-strategy.fixed-delay.attempts", "2",
+                "restart-strategy.fixed-delay.delay", "1 s"));
+        flink = cluster.flink();
     }
 
     @AfterAll
     static void stopCluster() {
-        try {
-            if (flink != null) {
-                flink.close();
-            }
-        } finally {
-            if (kafka != null) {
-                kafka.close();
-            }
+        if (cluster != null) {
+            cluster.close();
         }
     }
 
@@ -110,7 +76,7 @@ class StandaloneClusterITCase {
         CompletableFuture<List<String>> expected = CompletableFuture.supplyAsync(() -> predict(concat(first, second)));
         ChildProcess taskManager = flink.taskManagers().get(0);
 
-        String job1 = flink.submit(jobJar, jobArguments());
+        String job1 = flink.submit(cluster.jobJar(), cluster.jobArguments(2, 8));
         flink.awaitJobRunning(job1, Duration.ofMinutes(2));
         List<String> firstKeys = keys("first", first.size());
         List<String> firstAnswers = answers(job1, firstKeys, first);
@@ -123,7 +89,7 @@ class StandaloneClusterITCase {
         assertTrue(taskManager.isAlive(), "the TaskManager outlives the job");
 
         // the same TaskManager JVM, a new user class loader: the natives must not be loaded a second time
-        String job2 = flink.submit(jobJar, jobArguments());
+        String job2 = flink.submit(cluster.jobJar(), cluster.jobArguments(2, 8));
         flink.awaitJobRunning(job2, Duration.ofMinutes(2));
         List<String> secondKeys = keys("second", second.size());
         List<String> secondAnswers = answers(job2, secondKeys, second);
@@ -140,25 +106,10 @@ class StandaloneClusterITCase {
         flink.cancel(job2, Duration.ofMinutes(1));
     }
 
-    private static List<String> jobArguments() {
-        return List.of(
-                "--bootstrap-servers", kafka.bootstrapServers(),
-                "--input-topic", INPUT,
-                "--output-topic", OUTPUT,
-                "--dead-letter-topic", DEAD_LETTERS,
-                "--group-id", GROUP,
-                "--transactional-id-prefix", "cluster-it",
-                "--model", model.toString(),
-                "--parallelism", "2",
-                "--threads", "1",
-                "--batch-size", "8",
-                "--checkpoint-interval", "1s");
-    }
-
     /** Feeds {@code values} under {@code keys}; returns the answers in the same order, each read exactly once. */
     private static List<String> answers(String jobId, List<String> keys, List<byte[]> values) {
-        try (AnswerCollector collector = new AnswerCollector(kafka.bootstrapServers(), new Properties(), OUTPUT)) {
-            RequestFeeder.send(kafka.bootstrapServers(), new Properties(), INPUT, keys, values);
+        try (AnswerCollector collector = new AnswerCollector(cluster.bootstrapServers(), new Properties(), OUTPUT)) {
+            RequestFeeder.send(cluster.bootstrapServers(), new Properties(), INPUT, keys, values);
             Set<String> awaited = new LinkedHashSet<>(keys);
             boolean complete = collector.awaitKeys(awaited, ANSWER_TIMEOUT,
                     () -> !flink.jobState(jobId).equals("RUNNING"), n -> {});
@@ -172,36 +123,23 @@ class StandaloneClusterITCase {
     }
 
     /** Waits until the job's group has committed offsets at the end of every partition of the input topic. */
-    private static void awaitOffsetsCommitted() throws Exception {
-        Properties props = new Properties();
-        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-        try (Admin admin = Admin.create(props)) {
-            Map<TopicPartition, OffsetSpec> ends = new HashMap<>();
-            for (TopicPartitionInfo partition : admin.describeTopics(List.of(INPUT)).allTopicNames().get()
-                    .get(INPUT).partitions()) {
-                ends.put(new TopicPartition(INPUT, partition.partition()), OffsetSpec.latest());
+    private static void awaitOffsetsCommitted() {
+        long deadline = System.nanoTime() + ANSWER_TIMEOUT.toNanos();
+        long lag = -1;
+        while (System.nanoTime() < deadline) {
+            lag = ClusterProbe.lag(cluster.bootstrapServers(), GROUP, INPUT);
+            if (lag == 0) {
+                return;
             }
-            Map<TopicPartition, Long> end = new HashMap<>();
-            admin.listOffsets(ends).all().get().forEach((tp, info) -> end.put(tp, info.offset()));
-            long deadline = System.nanoTime() + ANSWER_TIMEOUT.toNanos();
-            Map<TopicPartition, OffsetAndMetadata> committed = Map.of();
-            while (System.nanoTime() < deadline) {
-                committed = admin.listConsumerGroupOffsets(GROUP).partitionsToOffsetAndMetadata().get();
-                Map<TopicPartition, OffsetAndMetadata> now = committed;
-                if (end.entrySet().stream().allMatch(e -> now.containsKey(e.getKey())
-                        && now.get(e.getKey()).offset() >= e.getValue())) {
-                    return;
-                }
-                Pause.sleep(500);
-            }
-            throw new AssertionError("group " + GROUP + " committed " + committed + ", not the input's end " + end
-                    + " within " + ANSWER_TIMEOUT);
+            Pause.sleep(500);
         }
+        throw new AssertionError("group " + GROUP + " still lags " + lag + " behind the input's end after "
+                + ANSWER_TIMEOUT);
     }
 
     /** The output topic, read from its start, holds exactly one answer (read_committed) for every key of {@code keys}. */
     private static void assertEachAnsweredOnce(List<String> keys) {
-        try (AnswerCollector collector = new AnswerCollector(kafka.bootstrapServers(), new Properties(), OUTPUT)) {
+        try (AnswerCollector collector = new AnswerCollector(cluster.bootstrapServers(), new Properties(), OUTPUT)) {
             Set<String> awaited = new LinkedHashSet<>(keys);
             assertTrue(collector.awaitKeys(awaited, ANSWER_TIMEOUT, () -> false, n -> {}),
                     () -> "only " + collector.answersByKey().size() + " of " + keys.size() + " keys answered");
@@ -252,19 +190,5 @@ class StandaloneClusterITCase {
         List<T> all = new ArrayList<>(a);
         all.addAll(b);
         return all;
-    }
-
-    private static Path pathProperty(String name, String fallback) {
-        return Path.of(System.getProperty(name, fallback)).toAbsolutePath();
-    }
-
-    private static void deleteRecursively(Path dir) throws IOException {
-        if (Files.exists(dir)) {
-            try (Stream<Path> files = Files.walk(dir)) {
-                for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.delete(p);
-                }
-            }
-        }
     }
 }

@@ -16,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The int8 copy of the real default model (the default options: per-row activation scales, outlier channels and the
  * last layer in float32) agrees with fp32 on the best token of 24 of these 25 masks (one near-tie, 'football' 0.099
- * vs 'golf' 0.092, flips) and on 115/115 of the bench corpus (dev.fillmask.engine.HeadAndInt8Timing). The older
+ * vs 'golf' 0.092, flips) and on 115/115 of the bench corpus ({@code ./fill-mask bench --heads-and-int8}). The older
  * per-tensor mode gets 23/25 and top-5 overlap 0.952 here (0.965 on the corpus), so both thresholds catch a fall back
  * to it.
  *

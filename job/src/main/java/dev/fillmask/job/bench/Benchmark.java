@@ -5,7 +5,6 @@ import dev.fillmask.schemas.FillMaskCodec;
 import dev.fillmask.schemas.FillMaskRequest;
 import dev.fillmask.engine.EngineOptions;
 import dev.fillmask.engine.FillMaskEngine;
-import dev.fillmask.engine.RawSessionBenchmark;
 
 import java.io.PrintStream;
 import java.nio.file.Path;

@@ -1,12 +1,16 @@
 package dev.fillmask.job.cli;
 
 import dev.fillmask.job.CommandLine;
+import dev.fillmask.job.FillMaskOptions;
+import dev.fillmask.job.JobArguments;
 import dev.fillmask.job.bench.Benchmark;
+import dev.fillmask.job.bench.HeadAndInt8Timing;
 import dev.fillmask.engine.importer.DefaultModel;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.stream.Stream;
 
 /** {@code ./fill-mask bench}: throughput of the raw session, the engine and the streaming job, in one table. */
 final class BenchCommand {
@@ -14,14 +18,21 @@ final class BenchCommand {
             Measures, on the shipped corpus (job/src/main/resources/bench/corpus.jsonl) and in one run: the raw ONNX
             Runtime session on pre-tokenized batches (the ceiling), the engine (the predict path), and the streaming
             job end to end (embedded broker + local Flink, exactly-once). Prints a Markdown table and a summary line.
+            With --heads-and-int8 instead: the default model's LM head at every position vs at the masks, and int8
+            variants, in milliseconds per batch of 16 short sentences, with each variant's accuracy against fp32.
             A benchmark, not a test: run it on a quiet machine.""";
 
-    private static final List<CommandLine.Option> OPTIONS = List.of(
-            new CommandLine.Option("model", "DIR", "model folder", "the default model"),
-            new CommandLine.Option("threads", "N", "ONNX Runtime intra-op threads; 0 = all cores", "0"),
+    private static final List<CommandLine.Option> OPTIONS = Stream.concat(
+            JobArguments.options(List.of(FillMaskOptions.MODEL, FillMaskOptions.THREADS)).stream(), Stream.of(
             new CommandLine.Option("rounds", "N", "passes over the corpus per measurement", "3"),
             new CommandLine.Option("no-stream", null, "leave out the streaming job", null),
-            ListenOption.OPTION);
+            new CommandLine.Option("heads-and-int8", null,
+                    "compare the LM head forms and int8 variants of the default model instead", null),
+            new CommandLine.Option("int8-variants", "LIST", "with --heads-and-int8: comma-separated variants, "
+                    + "outliers[-lN][-rN] (outlier channels kept in float32; lN: the last N layers in float32; "
+                    + "rN: per-row activation scales on/off)",
+                    HeadAndInt8Timing.DEFAULT_VARIANTS),
+            ListenOption.OPTION)).toList();
 
     private BenchCommand() {}
 
@@ -29,6 +40,11 @@ final class BenchCommand {
         CommandLine cli = new CommandLine("bench", SUMMARY, OPTIONS).parse(args);
         if (cli.helpAsked()) {
             cli.printHelp(out);
+            return 0;
+        }
+        if (cli.flag("heads-and-int8")) {
+            List<String> variants = List.of(cli.get("int8-variants").split(","));
+            new HeadAndInt8Timing(cli.intValue("rounds", 1), cli.intValue("threads", 0), variants, out, err).run();
             return 0;
         }
         Path model = cli.has("model") ? Path.of(cli.get("model")) : DefaultModel.ensureImported(err);

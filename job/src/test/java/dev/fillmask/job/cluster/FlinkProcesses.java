@@ -26,16 +26,6 @@ import java.util.regex.Pattern;
  * ({@code CliFrontend run -d}) in a process of its own. TaskManagers can be killed (SIGKILL) and started again.
  */
 public final class FlinkProcesses implements AutoCloseable {
-    /** What Flink's own config.yaml passes to every JVM on Java 17. */
-    public static final List<String> JAVA_17_OPENS = List.of(
-            "--add-opens=java.base/java.lang=ALL-UNNAMED", "--add-opens=java.base/java.util=ALL-UNNAMED",
-            "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED",
-            "--add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED",
-            "--add-opens=java.base/java.util.concurrent.locks=ALL-UNNAMED",
-            "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED", "--add-opens=java.base/java.io=ALL-UNNAMED",
-            "--add-opens=java.base/java.nio=ALL-UNNAMED", "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
-            "--add-opens=java.base/java.net=ALL-UNNAMED", "--add-opens=java.base/java.text=ALL-UNNAMED",
-            "--add-opens=java.base/java.time=ALL-UNNAMED");
     /** DJL must never phone home: in every JVM that may load it. */
     public static final List<String> DJL_OFFLINE = List.of("-DOPT_OUT_TRACKING=true", "-Dai.djl.offline=true");
     public static final Map<String, String> DJL_OFFLINE_ENV = Map.of("OPT_OUT_TRACKING", "true", "DJL_OFFLINE", "true");
@@ -319,7 +309,7 @@ public final class FlinkProcesses implements AutoCloseable {
     }
 
     private List<String> jvmOptions(String name) {
-        List<String> options = new ArrayList<>(JAVA_17_OPENS);
+        List<String> options = new ArrayList<>(JavaOpens.fromBuild());
         options.addAll(DJL_OFFLINE);
         options.add("-Dlog.file=" + logs.resolve(name + ".log"));
         options.add("-Dlog4j.configurationFile=file:" + conf.resolve(name.equals("flink-cli")

@@ -1,6 +1,6 @@
 package dev.fillmask.job.cluster;
 
-import dev.fillmask.job.local.ListenAddress;
+import dev.fillmask.engine.model.FileTrees;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -20,30 +20,44 @@ import java.util.concurrent.TimeUnit;
 /**
  * A Kafka broker (KRaft, one combined broker/controller node) as a process of its own, from the jars of
  * {@code kafka_2.13}: {@code kafka.tools.StorageTool format}, then {@code kafka.Kafka server.properties}. It listens
- * on 127.0.0.1 only ({@link ListenAddress}) and has the settings a one-broker cluster needs for transactions. It can be
- * stopped, killed and started again on the same port and log folder (the data survives).
+ * on 127.0.0.1 only, with the {@link BrokerListeners} it is given (PLAINTEXT, or SASL_SSL in the security tests), and
+ * has the settings a one-broker cluster needs for transactions. It can be stopped, killed and started again on the
+ * same ports and log folder (the data survives).
  */
 public final class KafkaProcess implements AutoCloseable {
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
 
     private final Path home;
     private final List<String> classpath;
+    private final BrokerListeners listeners;
     private final int port;
+    private final int setupPort;
     private final int controllerPort;
     private ChildProcess broker;
 
-    private KafkaProcess(Path home, Path libDir) {
+    private KafkaProcess(Path home, Path libDir, BrokerListeners listeners) {
         this.home = home.toAbsolutePath();
         this.classpath = List.of(libDir.toAbsolutePath() + "/*");
+        this.listeners = listeners;
         this.port = FreePort.next();
+        this.setupPort = listeners.setupListenerOfItsOwn() ? FreePort.next() : port;
         this.controllerPort = FreePort.next();
     }
 
-    /** Formats a new log folder under {@code home} and starts the broker; {@link #awaitReady} waits for it. */
+    /** A PLAINTEXT broker: {@link #start(Path, Path, BrokerListeners)} with {@link BrokerListeners#PLAINTEXT}. */
     public static KafkaProcess start(Path home, Path libDir) {
+        return start(home, libDir, BrokerListeners.PLAINTEXT);
+    }
+
+    /**
+     * Formats a new log folder under {@code home} (emptied first: an earlier run's belongs to another cluster id) and
+     * starts the broker; {@link #awaitReady} waits for it.
+     */
+    public static KafkaProcess start(Path home, Path libDir, BrokerListeners listeners) {
         requireJars(libDir, "kafka_2.13");
-        KafkaProcess kafka = new KafkaProcess(home, libDir);
+        KafkaProcess kafka = new KafkaProcess(home, libDir, listeners);
         try {
+            kafka.clearHome();
             kafka.writeConfig();
             ChildProcess.runJava("kafka-storage-format", kafka.home.resolve("logs/storage-format.log"), kafka.classpath,
                     kafka.jvmOptions(), "kafka.tools.StorageTool",
@@ -57,22 +71,42 @@ public final class KafkaProcess implements AutoCloseable {
         }
     }
 
+    /** The clients' listener: the one the job is given. */
     public String bootstrapServers() {
         return "127.0.0.1:" + port;
+    }
+
+    /** The listener of the test's own set-up: PLAINTEXT, and the clients' one unless the listeners keep it apart. */
+    public String setupBootstrapServers() {
+        return "127.0.0.1:" + setupPort;
     }
 
     public ChildProcess process() {
         return broker;
     }
 
+    /** The broker's own log files (server.log, its console, the storage format's output). */
+    public List<Path> logFiles() {
+        try (var files = Files.list(home.resolve("logs"))) {
+            return files.filter(Files::isRegularFile).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Admin client settings for the set-up listener. */
+    public Properties setupAdminProperties() {
+        Properties props = new Properties();
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, setupBootstrapServers());
+        props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "3000");
+        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "5000");
+        return props;
+    }
+
     /** Waits until the broker answers metadata requests; fails with its log when it died or did not come up. */
     public KafkaProcess awaitReady() {
         long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
-        Properties props = new Properties();
-        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
-        props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "3000");
-        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "5000");
-        try (Admin admin = Admin.create(props)) {
+        try (Admin admin = Admin.create(setupAdminProperties())) {
             while (true) {
                 if (!broker.isAlive()) {
                     throw new IllegalStateException("the Kafka broker ended while starting:\n" + broker.logTail(60));
@@ -141,15 +175,23 @@ public final class KafkaProcess implements AutoCloseable {
                 "-Dlog4j2.configurationFile=file:" + home.resolve("config/log4j2.properties"));
     }
 
+    private void clearHome() {
+        try {
+            FileTrees.deleteRecursively(home);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not empty " + home, e);
+        }
+    }
+
     private void writeConfig() {
-        StringBuilder listeners = new StringBuilder();
-        ListenAddress.loopback().kafkaListeners(port, controllerPort)
-                .forEach((key, value) -> listeners.append(key).append('=').append(value).append('\n'));
+        StringBuilder listenerLines = new StringBuilder();
+        listeners.settings(port, setupPort, controllerPort)
+                .forEach((key, value) -> listenerLines.append(key).append('=').append(value).append('\n'));
         String server = String.join("\n",
                 "# written by KafkaProcess: one KRaft node, broker and controller, on 127.0.0.1 only",
                 "process.roles=broker,controller",
                 "node.id=1",
-                listeners.toString().strip(),
+                listenerLines.toString().strip(),
                 "log.dirs=" + home.resolve("data"),
                 "num.partitions=2",
                 "auto.create.topics.enable=false",

@@ -3,6 +3,7 @@ package dev.fillmask.job.reliability;
 import dev.fillmask.job.cluster.FlinkProcesses;
 import dev.fillmask.job.cluster.KafkaProcess;
 import dev.fillmask.job.local.Topics;
+import dev.fillmask.engine.model.FileTrees;
 import dev.fillmask.engine.testing.SharedDefaultModel;
 
 import java.io.IOException;
@@ -10,15 +11,13 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.stream.Stream;
 
 /**
- * The real topology of StandaloneClusterITCase for the reliability runs: a Kafka broker process (KRaft) and a Flink
+ * The process cluster of StandaloneClusterITCase and the reliability runs: a Kafka broker process (KRaft) and a Flink
  * session cluster of processes (a JobManager and one TaskManager with two slots), the native jars in the cluster's
  * lib/ with parent-first patterns, the cluster jar submitted with {@code flink run}. {@link #close} stops every
  * process, also when the start failed half-way.
@@ -131,14 +130,10 @@ public final class ReliabilityCluster implements AutoCloseable {
     }
 
     private static void deleteRecursively(Path dir) {
-        if (Files.exists(dir)) {
-            try (Stream<Path> files = Files.walk(dir)) {
-                for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.delete(p);
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException("could not empty " + dir, e);
-            }
+        try {
+            FileTrees.deleteRecursively(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not empty " + dir, e);
         }
     }
 }

@@ -1,0 +1,170 @@
+package dev.fillmask.job.bench;
+
+import dev.fillmask.engine.EngineOptions;
+import dev.fillmask.engine.FillMaskEngine;
+import dev.fillmask.engine.importer.DefaultModel;
+import dev.fillmask.engine.model.FileTrees;
+import dev.fillmask.engine.onnx.HeadForm;
+import dev.fillmask.engine.quantize.AccuracyReport;
+import dev.fillmask.engine.quantize.Int8Options;
+import dev.fillmask.engine.quantize.Int8Quantizer;
+import dev.fillmask.schemas.FillMaskAnswer;
+import dev.fillmask.schemas.FillMaskRequest;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * {@code ./fill-mask bench --heads-and-int8}: milliseconds per batch of 16 short sentences of the bench corpus for the
+ * default model with the LM head at every position (the plain export), at the masks, and in int8 variants, plus each
+ * int8 variant's agreement with fp32 on the whole corpus. The engines run in interleaved rounds so that other load on
+ * the machine spreads over all of them; the medians are printed.
+ */
+public final class HeadAndInt8Timing {
+    /** The variants compared unless others are asked for: the quantizer's defaults, plain dynamic int8, MatMulNBits. */
+    public static final String DEFAULT_VARIANTS = "32,0,32-l0-r0";
+    private static final int BATCH = 16;
+    private static final int SHORT_WORDS = 12;
+
+    private final int rounds;
+    private final int threads;
+    private final List<String> variants;
+    private final PrintStream out;
+    private final PrintStream progress;
+
+    /**
+     * {@code variants}: kernel-alpha[-outlier channels[-fN|-lN|-rN...]], e.g. dqmm-0 (the defaults), dqmm-0-0 (plain
+     * dynamic int8), nbits32-0.5-0 (MatMulNBits blocks of 32, SmoothQuant 0.5, no outlier channels), dqmm-0-32-f12
+     * (feed-forward output dense of all 12 layers in float32); see {@link #options(String)}.
+     */
+    public HeadAndInt8Timing(int rounds, int threads, List<String> variants, PrintStream out, PrintStream progress) {
+        this.rounds = rounds;
+        this.threads = threads;
+        this.variants = variants;
+        this.out = out;
+        this.progress = progress;
+    }
+
+    public void run() throws IOException {
+        // plain requests (top_k 5, no targets): every engine does the same work whatever a corpus line asks
+        List<FillMaskRequest> corpus = BenchCorpus.shortSet().stream()
+                .map(r -> FillMaskRequest.of(r.inputs())).toList();
+        List<FillMaskRequest> shortOnes = corpus.stream()
+                .filter(r -> r.inputs().split(" ").length <= SHORT_WORDS).toList();
+        List<List<FillMaskRequest>> batches = new ArrayList<>();
+        for (int i = 0; i + BATCH <= shortOnes.size(); i += BATCH) {
+            batches.add(shortOnes.subList(i, i + BATCH));
+        }
+        out.printf(Locale.ROOT, "%d short sentences (<= %d words) -> %d batches of %d; %d rounds; %s threads%n",
+                shortOnes.size(), SHORT_WORDS, batches.size(), BATCH, rounds, threads == 0 ? "all" : threads);
+
+        Path work = Files.createTempDirectory("head-int8-timing");
+        Map<String, FillMaskEngine> engines = new LinkedHashMap<>();
+        try {
+            Path gathered = DefaultModel.ensureImported(progress);
+            Path plain = DefaultModel.exportTo(work.resolve("plain"), HeadForm.FULL, progress);
+            Map<String, Path> int8 = new LinkedHashMap<>();
+            for (String variant : variants) {
+                Int8Quantizer.FolderResult r = Int8Quantizer.quantizeFolder(gathered, work.resolve(variant),
+                        options(variant), null);
+                out.println("int8 " + variant + ": " + r.describe());
+                int8.put("int8 " + variant, r.out());
+            }
+            EngineOptions options = EngineOptions.defaults().withIntraOpThreads(threads);
+            engines.put("fp32 head at every position", FillMaskEngine.open(plain, options, false));
+            engines.put("fp32 head at the masks", FillMaskEngine.open(gathered, options));
+            engines.put("fp32 plain export, rewritten", FillMaskEngine.open(plain, options, true));
+            for (Map.Entry<String, Path> e : int8.entrySet()) {
+                engines.put(e.getKey(), FillMaskEngine.open(e.getValue(), options));
+            }
+            printTimings(time(engines, batches));
+            FillMaskEngine reference = engines.get("fp32 head at the masks");
+            for (String name : int8.keySet()) {
+                out.print(AccuracyReport.compare(reference, engines.get(name), corpus, BATCH).format("fp32", name));
+            }
+            FillMaskEngine fullHead = engines.get("fp32 head at every position");
+            out.print(AccuracyReport.compare(fullHead, reference, corpus, BATCH)
+                    .format("fp32 full head", "fp32 head at masks"));
+            out.print(AccuracyReport.compare(fullHead, engines.get("fp32 plain export, rewritten"), corpus, BATCH)
+                    .format("fp32 full head", "fp32 rewritten at load"));
+        } finally {
+            engines.values().forEach(FillMaskEngine::close);
+            FileTrees.deleteRecursively(work);
+        }
+    }
+
+    /**
+     * The quantizer's options of a variant name: outlier channels (e.g. {@code 32}, the defaults; {@code 0}, none),
+     * then suffixes: {@code lN} keeps the last N layers wholly in float32, {@code r1}/{@code r0} turns per-row
+     * activation scales on/off. {@code 32-l0-r0} is the older per-tensor mode.
+     */
+    static Int8Options options(String variant) {
+        String[] parts = variant.split("-");
+        Int8Options options;
+        try {
+            options = Int8Options.defaults().withOutlierChannels(Integer.parseInt(parts[0]));
+            for (int p = 1; p < parts.length; p++) {
+                int n = Integer.parseInt(parts[p].substring(1));
+                options = switch (parts[p].charAt(0)) {
+                    case 'l' -> options.withFloatLayers(n);
+                    case 'r' -> options.withPerRowActivations(n != 0);
+                    default -> throw new IllegalArgumentException("int8 variant '" + variant + "': unknown part "
+                            + parts[p]);
+                };
+            }
+        } catch (NumberFormatException | StringIndexOutOfBoundsException e) {
+            throw new IllegalArgumentException("int8 variant '" + variant + "': outliers[-lN][-rN], e.g. 32-l0-r0");
+        }
+        return options;
+    }
+
+    /** Milliseconds per batch of each engine in each round, the engines taking turns within a round. */
+    private Map<String, double[]> time(Map<String, FillMaskEngine> engines, List<List<FillMaskRequest>> batches) {
+        Map<String, double[]> millis = new LinkedHashMap<>();
+        engines.forEach((name, e) -> {
+            e.predict(batches.get(0)); // warm-up
+            millis.put(name, new double[rounds]);
+        });
+        for (int round = 0; round < rounds; round++) {
+            progress.printf(Locale.ROOT, "bench: heads and int8, round %d of %d...%n", round + 1, rounds);
+            for (Map.Entry<String, FillMaskEngine> e : engines.entrySet()) {
+                long start = System.nanoTime();
+                for (List<FillMaskRequest> batch : batches) {
+                    List<FillMaskAnswer> answers = e.getValue().predict(batch);
+                    if (answers.size() != batch.size()) {
+                        throw new IllegalStateException("lost answers");
+                    }
+                }
+                millis.get(e.getKey())[round] = (System.nanoTime() - start) / 1e6 / batches.size();
+            }
+        }
+        return millis;
+    }
+
+    private void printTimings(Map<String, double[]> millis) {
+        double base = median(millis.get("fp32 head at every position"));
+        out.println();
+        out.println("ms per batch of " + BATCH + " short sentences (median of " + rounds + " rounds):");
+        for (Map.Entry<String, double[]> m : millis.entrySet()) {
+            double med = median(m.getValue());
+            out.printf(Locale.ROOT, "  %-32s %7.1f ms  (%.2fx the full head; min %.1f, max %.1f)%n",
+                    m.getKey(), med, base / med, Arrays.stream(m.getValue()).min().orElse(0),
+                    Arrays.stream(m.getValue()).max().orElse(0));
+        }
+        out.println();
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        return sorted[sorted.length / 2];
+    }
+}

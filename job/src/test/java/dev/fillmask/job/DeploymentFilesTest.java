@@ -23,6 +23,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -44,6 +46,10 @@ class DeploymentFilesTest {
     private static final String PARENT_FIRST = "classloader.parent-first-patterns.additional";
     private static final String JOB_JAR = "fill-mask-flink-job.jar";
     private static final String FLINK_IMAGE = "flink:" + EnvironmentInformation.getVersion() + "-scala_2.12-java17";
+    /** The official Flink image's user `flink`: its uid and gid. */
+    private static final int FLINK_UID = 9999;
+    /** storage.yaml's storage class: not a valid name, so Kubernetes refuses the claims until it is replaced. */
+    private static final String STORAGE_CLASS_PLACEHOLDER = "<rwx-storage-class>";
 
     private static Path root;
 
@@ -144,6 +150,29 @@ class DeploymentFilesTest {
         }
     }
 
+    @Test
+    void composeFlinkPropertiesAreOneSettingALineWithoutSpaces() {
+        // the image's entrypoint deletes every space of a FLINK_PROPERTIES line before it splits key and value
+        for (String name : List.of("jobmanager", "taskmanager")) {
+            String properties = stringMap(map(composeServices(), name).get("environment")).get("FLINK_PROPERTIES");
+            for (String line : properties.split("\n")) {
+                if (!line.isBlank()) {
+                    String[] keyValue = line.split(": ", 2);
+                    assertEquals(2, keyValue.length, name + ": `key: value` expected, not " + line);
+                    assertFalse(keyValue[0].isBlank() || keyValue[1].isBlank(), name + ": " + line);
+                    assertFalse((keyValue[0] + keyValue[1]).matches(".*\\s.*"),
+                            name + ": the entrypoint would delete the spaces of " + line);
+                }
+            }
+        }
+    }
+
+    @Test
+    void composeChownsTheCheckpointsForTheFlinkUser() {
+        String build = String.join(" ", strings(map(composeServices(), "build").get("command")));
+        assertTrue(build.contains("chown -R " + FLINK_UID + ":" + FLINK_UID + " /flink-checkpoints"), build);
+    }
+
     // ---------------------------------------------------------------- the Java 17 opens
 
     @Test
@@ -178,7 +207,117 @@ class DeploymentFilesTest {
         assertTrue(dockerfile.contains("AS model-importer"), "the init container's image");
     }
 
+    /**
+     * The GPU image holds linux-x64 natives only (onnxruntime_gpu has no others; the CUDA libraries are copied from
+     * their x86_64 folders): every stage it is made of, or takes files from, is pinned to linux/amd64, except the
+     * Maven build, whose jars are the same on every platform. Without the pin an arm64 builder fails midway.
+     */
+    @Test
+    void dockerfileGpuImageIsPinnedToLinuxAmd64() throws IOException {
+        Map<String, String> stages = dockerfileStages();
+        assertTrue(stages.get("gpu").startsWith("FROM gpu-amd64 AS gpu\n"), "--target gpu: " + stages.get("gpu"));
+        List<String> pinned = new ArrayList<>(List.of("gpu-amd64"));
+        Matcher copies = Pattern.compile("COPY --from=([\\w-]+)")
+                .matcher(stages.get("gpu-amd64"));
+        while (copies.find()) {
+            pinned.add(copies.group(1));
+        }
+        assertTrue(pinned.contains("cuda-amd64") && pinned.contains("build-gpu"), pinned.toString());
+        for (String stage : pinned) {
+            String from = stages.get(stage).lines().findFirst().orElseThrow();
+            String platform = stage.equals("build-gpu") ? "--platform=$BUILDPLATFORM " : "--platform=linux/amd64 ";
+            assertTrue(from.startsWith("FROM " + platform), stage + ": " + from);
+        }
+        assertTrue(stages.get("cuda-amd64").contains("/usr/local/cuda/targets/x86_64-linux/lib/"), "x86-64 CUDA");
+    }
+
     // ---------------------------------------------------------------- deploy/kubernetes
+
+    @Test
+    void storageClaimsNameAReadWriteManyClassThatTheReadmeExplains() throws IOException {
+        List<Object> claims = load(root.resolve("deploy/kubernetes/storage.yaml"));
+        assertEquals(2, claims.size());
+        for (Object claim : claims) {
+            Map<String, Object> spec = map(asMap(claim), "spec");
+            String name = (String) map(asMap(claim), "metadata").get("name");
+            assertEquals(List.of("ReadWriteMany"), spec.get("accessModes"), name + ": every Flink pod mounts it");
+            // without a class the cluster's default (block storage, ReadWriteOnce, on most clouds) leaves it Pending
+            assertEquals(STORAGE_CLASS_PLACEHOLDER, spec.get("storageClassName"), name);
+        }
+        String readme = Files.readString(root.resolve("deploy/README.md"), StandardCharsets.UTF_8);
+        assertTrue(readme.contains("s/" + STORAGE_CLASS_PLACEHOLDER + "/"), "the README replaces the placeholder");
+    }
+
+    @Test
+    void flinkPodsCanWriteTheirDataVolumeAsTheFlinkUser() {
+        for (Map<String, Object> deployment : flinkDeployments()) {
+            String name = (String) map(deployment, "metadata").get("name");
+            Map<String, Object> spec = map(deployment, "spec");
+            Map<String, Object> podSpec = map(map(spec, "podTemplate"), "spec");
+            assertEquals(FLINK_UID, map(podSpec, "securityContext").get("fsGroup"), name + ": fsGroup of all pods");
+
+            // where the volume driver ignores fsGroup (NFS, most ReadWriteMany CSI drivers): a root init container
+            Map<String, Object> config = map(spec, "flinkConfiguration");
+            String checkpoints = ((String) config.get("execution.checkpointing.dir")).replaceFirst("^file://", "");
+            String dataMount = mainContainerMountFor(spec, checkpoints);
+            assertEquals(dataMount, mainContainerMountFor(spec,
+                    ((String) config.get("high-availability.storageDir")).replaceFirst("^file://", "")), name);
+            Map<String, Object> owner = initContainers(spec).stream()
+                    .filter(init -> String.join(" ", strings(init.get("command")))
+                            .contains("chown " + FLINK_UID + ":" + FLINK_UID + " " + dataMount))
+                    .findFirst()
+                    .orElseThrow(() -> new AssertionError(name + ": no init container chowns " + dataMount));
+            assertEquals(0, map(owner, "securityContext").get("runAsUser"), name + ": chown needs root");
+            assertTrue(list(owner.get("volumeMounts")).stream().map(m -> asMap(m).get("mountPath"))
+                    .anyMatch(dataMount::equals), name + ": the init container mounts " + dataMount);
+        }
+    }
+
+    @Test
+    void prometheusScrapesEveryFlinkPodOnItsMetricsPort() {
+        Map<String, Object> podMonitor = kubernetesObjects("PodMonitor").get(0);
+        Map<String, Object> monitorSpec = map(podMonitor, "spec");
+        Map<String, Object> selector = map(map(monitorSpec, "selector"), "matchLabels");
+        Map<String, Object> endpoint = asMap(list(monitorSpec.get("podMetricsEndpoints")).get(0));
+        for (Map<String, Object> deployment : flinkDeployments()) {
+            String name = (String) map(deployment, "metadata").get("name");
+            Map<String, Object> spec = map(deployment, "spec");
+            Map<String, Object> podMetadata = map(map(spec, "podTemplate"), "metadata");
+            // Flink's own label is app: <name>, different for each deployment: the PodMonitor selects a common one
+            assertTrue(map(podMetadata, "labels").entrySet().containsAll(selector.entrySet()),
+                    name + ": its pods carry the PodMonitor's labels " + selector);
+            String port = (String) map(spec, "flinkConfiguration").get("metrics.reporter.prom.port");
+            Map<String, Object> containerPort = list(mainContainer(spec).get("ports")).stream().map(p -> asMap(p))
+                    .filter(p -> endpoint.get("port").equals(p.get("name"))).findFirst()
+                    .orElseThrow(() -> new AssertionError(name + ": no container port " + endpoint.get("port")));
+            assertEquals(Integer.parseInt(port), containerPort.get("containerPort"), name);
+            assertEquals(port, map(podMetadata, "annotations").get("prometheus.io/port"), name);
+            assertEquals("true", map(podMetadata, "annotations").get("prometheus.io/scrape"), name);
+        }
+    }
+
+    @Test
+    void kubernetesCreatesTheJobsTopicsOnItsBroker() {
+        Map<String, Object> job = kubernetesObjects("Job").stream()
+                .filter(j -> "fill-mask-create-topics".equals(map(j, "metadata").get("name")))
+                .findFirst().orElseThrow();
+        Map<String, Object> container = asMap(list(map(map(map(job, "spec"), "template"), "spec")
+                .get("containers")).get(0));
+        assertEquals("apache/kafka:" + AppInfoParser.getVersion(), container.get("image"));
+        String command = String.join(" ", strings(container.get("command")));
+        for (ConfigOption<String> topic : topicOptions()) {
+            assertTrue(command.contains(topic.defaultValue()), "creates " + topic.defaultValue());
+        }
+        int partitions = Integer.parseInt(command.replaceFirst("(?s).*--partitions (\\d+).*", "$1"));
+        for (Map<String, Object> deployment : flinkDeployments()) {
+            Map<String, Object> spec = map(deployment, "spec");
+            Configuration options = JobArguments.parse(strings(map(spec, "job").get("args")).toArray(String[]::new));
+            assertTrue(command.contains("--bootstrap-server " + options.get(FillMaskOptions.BOOTSTRAP_SERVERS) + " "),
+                    "the FlinkDeployments' broker");
+            assertTrue(partitions >= (Integer) map(spec, "job").get("parallelism"), "a partition per reader at least");
+        }
+    }
+
 
     @Test
     void flinkDeploymentsHaveWhatTheOperatorRequires() {
@@ -250,6 +389,35 @@ class DeploymentFilesTest {
         assertTrue(((String) spec.get("image")).endsWith("-gpu"), "the GPU image");
     }
 
+    // ---------------------------------------------------------------- deploy/README.md
+
+    /**
+     * The walk-throughs' commands in an order that neither stalls nor fails: `docker compose up -d` blocks until the
+     * build has finished, so the build is started alone before its log is followed; on Kubernetes the claims get
+     * their storage class, and the topics exist, before the job starts.
+     */
+    @Test
+    void readmeStepsComeInAnOrderThatWorks() throws IOException {
+        String readme = Files.readString(root.resolve("deploy/README.md"), StandardCharsets.UTF_8);
+        assertInOrder(readme, "docker compose up -d kafka build ", "docker compose logs -f build",
+                "docker compose up -d ");
+        assertInOrder(readme, "sed 's/" + STORAGE_CLASS_PLACEHOLDER + "/",
+                "kubectl apply -f deploy/kubernetes/create-topics.yaml",
+                "kubectl wait --for=condition=complete job/fill-mask-create-topics",
+                "kubectl apply -f deploy/kubernetes/fill-mask-cpu.yaml");
+        assertTrue(readme.contains("kubectl apply -f deploy/kubernetes/pod-monitor.yaml"), "scraping is set up");
+        assertTrue(readme.contains("2.1 or newer"), "Kafka 4 clients need brokers of 2.1 or newer");
+    }
+
+    private static void assertInOrder(String text, String... steps) {
+        int at = -1;
+        for (String step : steps) {
+            int next = text.indexOf(step, at + 1);
+            assertTrue(next > at, "deploy/README.md: `" + step.strip() + "` missing or out of order");
+            at = next;
+        }
+    }
+
     // ---------------------------------------------------------------- helpers
 
     /**
@@ -270,27 +438,34 @@ class DeploymentFilesTest {
 
     /** The mountPath of the main container's volume that holds {@code path}. */
     private static String mainContainerMountFor(Map<String, Object> spec, String path) {
-        List<Object> containers = list(map(map(spec, "podTemplate"), "spec").get("containers"));
-        for (Object c : containers) {
-            Map<String, Object> container = asMap(c);
-            if ("flink-main-container".equals(container.get("name"))) {
-                for (Object m : list(container.get("volumeMounts"))) {
-                    String mountPath = (String) asMap(m).get("mountPath");
-                    if (path.startsWith(mountPath + "/")) {
-                        return mountPath;
-                    }
-                }
+        for (Object m : list(mainContainer(spec).get("volumeMounts"))) {
+            String mountPath = (String) asMap(m).get("mountPath");
+            if (path.startsWith(mountPath + "/")) {
+                return mountPath;
             }
         }
         throw new AssertionError("no volume of flink-main-container holds " + path);
     }
 
+    private static Map<String, Object> mainContainer(Map<String, Object> spec) {
+        for (Object c : list(map(map(spec, "podTemplate"), "spec").get("containers"))) {
+            if ("flink-main-container".equals(asMap(c).get("name"))) {
+                return asMap(c);
+            }
+        }
+        throw new AssertionError("no flink-main-container in the pod template");
+    }
+
+    /** The JobManager pod's init containers: they run before any TaskManager exists. */
+    private static List<Map<String, Object>> initContainers(Map<String, Object> spec) {
+        return list(map(map(map(spec, "jobManager"), "podTemplate"), "spec").get("initContainers")).stream()
+                .map(DeploymentFilesTest::asMap).toList();
+    }
+
     private static void assertImportsTheModelInto(Map<String, Object> spec, String mountPath, String name) {
-        List<Object> inits = list(map(map(map(spec, "jobManager"), "podTemplate"), "spec").get("initContainers"));
-        for (Object i : inits) {
-            Map<String, Object> init = asMap(i);
+        for (Map<String, Object> init : initContainers(spec)) {
             Map<String, String> env = new LinkedHashMap<>();
-            for (Object e : list(init.get("env"))) {
+            for (Object e : init.get("env") == null ? List.of() : list(init.get("env"))) {
                 env.put((String) asMap(e).get("name"), String.valueOf(asMap(e).get("value")));
             }
             if (strings(init.get("command")).equals(List.of("./fill-mask", "model"))
@@ -333,19 +508,39 @@ class DeploymentFilesTest {
     }
 
     private static List<Map<String, Object>> flinkDeployments() {
-        List<Map<String, Object>> deployments = new ArrayList<>();
+        return kubernetesObjects("FlinkDeployment");
+    }
+
+    /** The objects of one kind in deploy/kubernetes/*.yaml. */
+    private static List<Map<String, Object>> kubernetesObjects(String kind) {
+        List<Map<String, Object>> objects = new ArrayList<>();
         try (Stream<Path> files = Files.list(root.resolve("deploy/kubernetes"))) {
             for (Path file : files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList()) {
                 for (Object doc : load(file)) {
-                    if (doc != null && "FlinkDeployment".equals(asMap(doc).get("kind"))) {
-                        deployments.add(asMap(doc));
+                    if (doc != null && kind.equals(asMap(doc).get("kind"))) {
+                        objects.add(asMap(doc));
                     }
                 }
             }
         } catch (IOException e) {
             throw new AssertionError("cannot list deploy/kubernetes", e);
         }
-        return deployments;
+        assertFalse(objects.isEmpty(), "no " + kind + " in deploy/kubernetes");
+        return objects;
+    }
+
+    /** deploy/Dockerfile's stages by name, each as its text from its FROM line on. */
+    private static Map<String, String> dockerfileStages() throws IOException {
+        String dockerfile = Files.readString(root.resolve("deploy/Dockerfile"), StandardCharsets.UTF_8);
+        Map<String, String> stages = new LinkedHashMap<>();
+        String[] parts = dockerfile.split("(?m)^(?=FROM )");
+        for (String part : parts) {
+            Matcher from = Pattern.compile("^FROM .* AS ([\\w-]+)\n").matcher(part);
+            if (from.lookingAt()) {
+                stages.put(from.group(1), part);
+            }
+        }
+        return stages;
     }
 
     private static List<Object> load(Path file) {

@@ -17,7 +17,7 @@ class CudaMajorVersionsTest {
                 + "ARG CUDA_IMAGE=nvidia/cuda:12.6.3-cudnn-runtime-ubuntu24.04\n"
                 + "FROM --platform=linux/amd64 ${CUDA_IMAGE} AS cuda-amd64\n";
         assertEquals(12, CudaMajorVersions.ofBaseImage(dockerfile));
-        assertEquals(13, CudaMajorVersions.ofBaseImage("ARG CUDA_IMAGE=nvidia/cuda:13.0.1-cudnn-runtime-ubuntu24.04\n"));
+        assertEquals(13, CudaMajorVersions.ofBaseImage("ARG CUDA_IMAGE=nvidia/cuda:13.0.1-cudnn-runtime-ubuntu24.04"));
         assertThrows(IllegalArgumentException.class, () -> CudaMajorVersions.ofBaseImage("FROM nvidia/cuda:12.6.3\n"));
     }
 

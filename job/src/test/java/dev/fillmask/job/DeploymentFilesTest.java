@@ -40,7 +40,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * importer puts it, the class-loading setting for the native libraries, a REST API that is not published beyond
  * the machine or the Kubernetes cluster and a web UI that neither runs jars nor cancels, and have the fields the
  * operator requires. The Java 17 {@code --add-opens} are listed once, in the parent pom, and every JVM gets them
- * from there. (YAML read with SnakeYAML, which resolves the compose file's anchors.)
+ * from there. What a first deployment would trip over is checked too: FLINK_PROPERTIES values the image's entrypoint
+ * would mangle, a storage class the user must name, volumes the Flink user (uid 9999) can write, the GPU image's
+ * platform, Prometheus' view of the pods, the topics on Kubernetes, and the README's steps in a working order. (The
+ * CUDA version match needs the GPU jar: GpuImageCudaTest, -Pgpu. YAML read with SnakeYAML, which resolves the compose
+ * file's anchors.)
  */
 class DeploymentFilesTest {
     private static final String PARENT_FIRST = "classloader.parent-first-patterns.additional";

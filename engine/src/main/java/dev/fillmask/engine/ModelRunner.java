@@ -67,6 +67,23 @@ public final class ModelRunner implements AutoCloseable {
     }
 
     /**
+     * {@code batch} split into the runs the engine would make of it: inputs of similar lengths together
+     * ({@link PaddingPlanner}), so that a raw session fed these runs pads exactly as the engine does.
+     */
+    public static List<List<long[]>> runsOf(List<long[]> batch) {
+        int[] lengths = batch.stream().mapToInt(ids -> ids.length).toArray();
+        List<List<long[]>> runs = new java.util.ArrayList<>();
+        for (int[] run : PaddingPlanner.plan(lengths)) {
+            List<long[]> inputs = new java.util.ArrayList<>(run.length);
+            for (int i : run) {
+                inputs.add(batch.get(i));
+            }
+            runs.add(inputs);
+        }
+        return runs;
+    }
+
+    /**
      * The input tensors of {@code batches}, each batch padded to its longest input, built now so that running them
      * times the session alone.
      */

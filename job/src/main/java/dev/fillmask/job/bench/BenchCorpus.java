@@ -52,12 +52,26 @@ public final class BenchCorpus {
 
     /** One long request per short one: other sentences before it until {@code tokens} (with specials) is reached. */
     static List<FillMaskRequest> longSet(List<FillMaskRequest> shortSet, String maskToken, ToIntFunction<String> tokens) {
+        return longSet(shortSet, maskToken, tokens, Integer.MAX_VALUE);
+    }
+
+    /**
+     * The same, no input longer than {@code maxTokens} (the model's maximum: the raw session, unlike the engine, runs
+     * no window over a longer input).
+     */
+    static List<FillMaskRequest> longSet(List<FillMaskRequest> shortSet, String maskToken, ToIntFunction<String> tokens,
+                                         int maxTokens) {
+        int target = Math.min(LONG_TOKENS, maxTokens);
         List<String> fillers = shortSet.stream().map(r -> r.inputs().replace(maskToken, "thing")).toList();
         List<FillMaskRequest> result = new ArrayList<>(shortSet.size());
         for (int i = 0; i < shortSet.size(); i++) {
             String text = shortSet.get(i).inputs();
-            for (int k = 1; tokens.applyAsInt(text) < LONG_TOKENS - 12 && k < fillers.size(); k++) {
-                text = fillers.get((i + k) % fillers.size()) + " " + text;
+            for (int k = 1; tokens.applyAsInt(text) < target - 12 && k < fillers.size(); k++) {
+                String longer = fillers.get((i + k) % fillers.size()) + " " + text;
+                if (tokens.applyAsInt(longer) > target) {
+                    break;
+                }
+                text = longer;
             }
             result.add(new FillMaskRequest(text, shortSet.get(i).topK(), shortSet.get(i).targets()));
         }

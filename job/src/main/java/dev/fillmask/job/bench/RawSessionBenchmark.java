@@ -42,22 +42,29 @@ public final class RawSessionBenchmark implements AutoCloseable {
     }
 
     /**
-     * Runs all of {@code inputs} in batches of {@code batchSize} (in the given order, each padded to its longest),
-     * {@code rounds} times after one untimed warm-up round.
+     * Runs all of {@code inputs} in batches of {@code batchSize} (in the given order, each padded to its longest, or,
+     * {@code grouped}, each split into runs of similar lengths as the engine splits it), after one untimed warm-up
+     * round. The figures are those of the median of {@code rounds} timed rounds.
      */
-    public Figures measure(List<long[]> inputs, int batchSize, int rounds) {
+    public Figures measure(List<long[]> inputs, int batchSize, int rounds, boolean grouped) {
         List<List<long[]>> batches = new ArrayList<>();
         for (int from = 0; from < inputs.size(); from += batchSize) {
-            batches.add(inputs.subList(from, Math.min(inputs.size(), from + batchSize)));
+            List<long[]> batch = inputs.subList(from, Math.min(inputs.size(), from + batchSize));
+            if (grouped) {
+                batches.addAll(ModelRunner.runsOf(batch));
+            } else {
+                batches.add(batch);
+            }
         }
         try (ModelRunner.Prepared prepared = runner.prepare(batches)) {
             runner.runAll(prepared);
-            long start = System.nanoTime();
-            for (int r = 0; r < rounds; r++) {
+            double[] seconds = new double[Math.max(1, rounds)];
+            for (int r = 0; r < seconds.length; r++) {
+                long start = System.nanoTime();
                 runner.runAll(prepared);
+                seconds[r] = (System.nanoTime() - start) / 1e9;
             }
-            double seconds = (System.nanoTime() - start) / 1e9;
-            return new Figures(batchSize, inputs.size() * rounds, prepared.paddedTokens() * rounds, seconds);
+            return new Figures(batchSize, inputs.size(), prepared.paddedTokens(), Rounds.median(seconds));
         }
     }
 

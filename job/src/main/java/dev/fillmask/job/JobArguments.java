@@ -99,6 +99,18 @@ public final class JobArguments {
     }
 
     private static String valueName(ConfigOption<?> option) {
+        if (option == FillMaskOptions.MODEL) {
+            return "DIR";
+        }
+        if (option == FillMaskOptions.KAFKA_PROPERTIES) {
+            return "FILE";
+        }
+        if (option == FillMaskOptions.BOOTSTRAP_SERVERS) {
+            return "HOST:PORT";
+        }
+        if (option == FillMaskOptions.DEVICE) {
+            return FillMaskOptions.AUTO + "|N";
+        }
         if (option.defaultValue() instanceof Duration || option == FillMaskOptions.BATCH_MAX_DELAY) {
             return "DURATION";
         }

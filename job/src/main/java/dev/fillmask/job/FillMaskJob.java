@@ -1,5 +1,6 @@
 package dev.fillmask.job;
 
+import dev.fillmask.job.kafka.AnswerHeaders;
 import dev.fillmask.job.kafka.AnsweredRecord;
 import dev.fillmask.job.kafka.KafkaConnections;
 import dev.fillmask.job.kafka.KafkaPreflight;
@@ -10,6 +11,7 @@ import dev.fillmask.schemas.RequestLimits;
 import dev.fillmask.udf.BatchPolicy;
 import dev.fillmask.udf.FillMaskOperator;
 import dev.fillmask.engine.importer.DefaultModel;
+import dev.fillmask.engine.model.ModelVersion;
 
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.functions.FilterFunction;
@@ -71,7 +73,8 @@ public final class FillMaskJob {
         FillMaskOperator<KafkaRecord, AnsweredRecord> operator = new FillMaskOperator<>(modelFolder,
                 EngineSettings.of(options, limits),
                 new BatchPolicy(options.get(FillMaskOptions.BATCH_SIZE), options.get(FillMaskOptions.BATCH_MAX_DELAY)),
-                new KafkaRequests(limits, recordLimit), options.get(FillMaskOptions.POISON_PILLS));
+                new KafkaRequests(limits, recordLimit, answerHeaders(options, modelFolder)),
+                options.get(FillMaskOptions.POISON_PILLS));
         DataStream<AnsweredRecord> answered = env
                 .fromSource(source, WatermarkStrategy.noWatermarks(), "requests").uid("requests")
                 .transform("fill-mask", TypeInformation.of(AnsweredRecord.class), operator).uid("fill-mask");
@@ -79,6 +82,16 @@ public final class FillMaskJob {
         answered.filter(new IsError()).name("errors").uid("errors")
                 .sinkTo(deadLetters).name("dead-letters").uid("dead-letters");
         return answered;
+    }
+
+    /**
+     * The answers' headers: the option's selection of the request's, and the model's name and version. The version is
+     * computed here, once per job, since for a folder without a manifest it hashes every file.
+     */
+    static AnswerHeaders answerHeaders(Configuration options, Path modelFolder) {
+        Path name = modelFolder.getFileName();
+        return AnswerHeaders.of(options.get(FillMaskOptions.ANSWER_HEADERS),
+                name == null ? modelFolder.toString() : name.toString(), ModelVersion.of(modelFolder));
     }
 
     /** Keeps the requests answered with an error: they also go to the dead letters. */

@@ -34,6 +34,15 @@ public final class FillMaskOptions {
             .stringType().defaultValue("fill-mask-answers")
             .withDescription("Topic every answer is written to, one per request, with the request's key.");
 
+    public static final ConfigOption<String> ANSWER_HEADERS = ConfigOptions.key(PREFIX + "answer-headers")
+            .stringType().defaultValue("all")
+            .withDescription("The request's headers each answer carries (W3C traceparent/tracestate, correlation ids, "
+                    + "reply-to): all, none, or a comma-separated list of header names (matched ignoring case; a "
+                    + "repeated header keeps every value, in order), e.g. traceparent,tracestate. Every answer also "
+                    + "carries fill-mask.model (the model folder's name) and fill-mask.model.version (16 hex digits "
+                    + "of a SHA-256 of its files). When the copied headers would make the answer too large for one "
+                    + "producer request, they are left out and fill-mask.headers.omitted.bytes gives their size.");
+
     public static final ConfigOption<String> DEAD_LETTER_TOPIC = ConfigOptions.key(PREFIX + "dead-letter-topic")
             .stringType().defaultValue("fill-mask-dead-letters")
             .withDescription("Topic that receives every request answered with an error, untouched, with headers "
@@ -149,9 +158,9 @@ public final class FillMaskOptions {
 
     /** Every option, in the order of the help text and the README. */
     public static final List<ConfigOption<?>> ALL = List.of(
-            BOOTSTRAP_SERVERS, INPUT_TOPIC, OUTPUT_TOPIC, DEAD_LETTER_TOPIC, GROUP_ID, STARTING_OFFSETS,
-            DELIVERY_GUARANTEE, TRANSACTIONAL_ID_PREFIX, KAFKA_PROPERTIES, PARALLELISM, CHECKPOINT_INTERVAL,
-            MODEL, BATCH_SIZE, BATCH_MAX_DELAY, THREADS, PROVIDER, DEVICE, CPU_FALLBACK, OPTIMIZATION,
+            BOOTSTRAP_SERVERS, INPUT_TOPIC, OUTPUT_TOPIC, ANSWER_HEADERS, DEAD_LETTER_TOPIC, GROUP_ID,
+            STARTING_OFFSETS, DELIVERY_GUARANTEE, TRANSACTIONAL_ID_PREFIX, KAFKA_PROPERTIES, PARALLELISM,
+            CHECKPOINT_INTERVAL, MODEL, BATCH_SIZE, BATCH_MAX_DELAY, THREADS, PROVIDER, DEVICE, CPU_FALLBACK, OPTIMIZATION,
             MAX_REQUEST_BYTES, MAX_INPUT_CHARS, MAX_MASKS, MAX_TARGETS, MAX_TOP_K, MAX_ANSWER_BYTES, POISON_PILLS,
             BROKER_WAIT);
 

@@ -1,11 +1,13 @@
 package dev.fillmask.job;
 
+import dev.fillmask.job.kafka.AnswerHeaders;
 import dev.fillmask.job.kafka.DeadLetterEncoder;
 import dev.fillmask.job.local.AnswerCollector;
 import dev.fillmask.job.local.EmbeddedKafka;
 import dev.fillmask.job.reliability.ResultsFile;
 import dev.fillmask.schemas.FillMaskAnswer;
 import dev.fillmask.schemas.FillMaskCodec;
+import dev.fillmask.engine.model.ModelVersion;
 import dev.fillmask.engine.testing.SharedDefaultModel;
 
 import org.apache.flink.api.common.JobStatus;
@@ -16,6 +18,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -44,13 +47,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * requests, through the real job (MiniCluster with no restart strategy, in-JVM broker, the real model): each gets
  * exactly one answer; each answer too large becomes an error with a dead letter; the good answers and those within
  * the bound are what {@code predict} gives (both paths apply the same bound); and the job never fails. Before the
- * bound, the first of these made the answer sink fail, and the job restart and fail again for ever.
+ * bound, the first of these made the answer sink fail, and the job restart and fail again for ever. Headers ride
+ * along: a traced request's (repeated and binary ones too) come back on its answer unchanged, every answer names the
+ * model, and the answer to the record with oversized headers leaves them out, saying how many bytes.
  */
 class HeavyAnswersITCase {
     @RegisterExtension
     static final MiniClusterExtension FLINK = NoRestartJob.miniCluster();
 
     private static final int BIG = 1_200_000;
+    private static final String TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
 
     /** Heavy-but-valid request values, by name: each must be answered, within the bound or by an error. */
     private static Map<String, byte[]> heavy() {
@@ -99,6 +105,11 @@ class HeavyAnswersITCase {
         String bigKeyStandIn = "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bigKey));
         byte[] noMask = json("{\"inputs\": \"no mask in this one\"}");
         byte[] bigHeader = new byte[BIG];
+        List<Header> traced = List.of(new RecordHeader("traceparent", utf8(TRACEPARENT)),
+                new RecordHeader("tracestate", utf8("congo=t61rcWkgMzE,rojo=00f067aa0ba902b7")),
+                new RecordHeader("x-correlation-id", utf8("first")), new RecordHeader("x-bin", new byte[] {0, -1, 10}),
+                new RecordHeader("x-correlation-id", utf8("second")));
+        String modelVersion = ModelVersion.of(model);
 
         try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
             NoRestartJob job = NoRestartJob.start(kafka, model);
@@ -111,11 +122,15 @@ class HeavyAnswersITCase {
                          options.get(FillMaskOptions.DEAD_LETTER_TOPIC));
                  KafkaProducer<byte[], byte[]> producer = bigProducer(kafka.bootstrapServers())) {
                 for (int i = 0; i < keys.size(); i++) {
-                    producer.send(new ProducerRecord<>(in, utf8(keys.get(i)), values.get(i))).get();
+                    ProducerRecord<byte[], byte[]> request = new ProducerRecord<>(in, utf8(keys.get(i)), values.get(i));
+                    if (i == 0) {
+                        traced.forEach(h -> request.headers().add(h));
+                    }
+                    producer.send(request).get();
                 }
                 producer.send(new ProducerRecord<>(in, bigKey, good.get(0))).get();
                 ProducerRecord<byte[], byte[]> withBigHeader = new ProducerRecord<>(in, utf8("big-header"), noMask);
-                withBigHeader.headers().add("traceparent", utf8("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"));
+                withBigHeader.headers().add("traceparent", utf8(TRACEPARENT));
                 withBigHeader.headers().add("x-big", bigHeader);
                 producer.send(withBigHeader).get();
 
@@ -158,8 +173,26 @@ class HeavyAnswersITCase {
                         .filter(r -> new String(r.key(), StandardCharsets.UTF_8).equals(bigKeyStandIn)).findFirst().orElseThrow();
                 assertEquals(bigKeyStandIn.substring(7), text(keyRecord.headers().lastHeader("fill-mask.key.sha256")));
                 errorKeys.add(bigKeyStandIn);
-                // The oversized headers: the request's own error, as usual.
+                // The oversized headers: the request's own error, as usual, without the copied headers.
                 assertTrue(answers.answersByKey().get("big-header").contains("No mask_token"));
+                ConsumerRecord<byte[], byte[]> bigHeaderAnswer = answerRecord(answers, "big-header");
+                assertNull(bigHeaderAnswer.headers().lastHeader("x-big"));
+                assertNull(bigHeaderAnswer.headers().lastHeader("traceparent"));
+                assertEquals(Integer.toString("traceparent".length() + TRACEPARENT.length() + "x-big".length() + BIG),
+                        text(bigHeaderAnswer.headers().lastHeader(AnswerHeaders.HEADER_HEADERS_OMITTED)));
+
+                // A traced request's headers come back on its answer unchanged, in order; every answer names the model.
+                List<Header> back = new ArrayList<>(List.of(answerRecord(answers, "good-0").headers().toArray()));
+                assertEquals(traced.size() + 2, back.size(), "the request's headers and the model's: " + back);
+                for (int i = 0; i < traced.size(); i++) {
+                    assertEquals(traced.get(i).key(), back.get(i).key());
+                    assertArrayEquals(traced.get(i).value(), back.get(i).value(), traced.get(i).key());
+                }
+                for (ConsumerRecord<byte[], byte[]> answer : answers.records()) {
+                    assertEquals(model.getFileName().toString(),
+                            text(answer.headers().lastHeader(AnswerHeaders.HEADER_MODEL)));
+                    assertEquals(modelVersion, text(answer.headers().lastHeader(AnswerHeaders.HEADER_MODEL_VERSION)));
+                }
                 errorKeys.add("big-header");
 
                 assertTrue(deadLetters.awaitKeys(errorKeys, Duration.ofMinutes(1), () -> false, n -> {}),
@@ -183,7 +216,8 @@ class HeavyAnswersITCase {
                 assertEquals(JobStatus.RUNNING, job.status(), "the job never failed (it has no restarts)");
 
                 rows.add(List.of("a 1,200,000-byte key", "-", "error under key sha256:<hex> + dead letter without the key"));
-                rows.add(List.of("a 1,200,000-byte header, no mask", "-", "error + dead letter without the headers"));
+                rows.add(List.of("a 1,200,000-byte header, no mask", "-",
+                        "error without the copied headers + dead letter without the headers"));
                 new ResultsFile("heavy-answers", "Heavy answers (HeavyAnswersITCase)")
                         .paragraph(String.format(java.util.Locale.ROOT, "%d records in, %d answers out, each answered "
                                 + "once, %d error answers, %d dead letters, 0 job failures, %.1f s.", awaited.size(),
@@ -194,6 +228,11 @@ class HeavyAnswersITCase {
                 job.close();
             }
         }
+    }
+
+    private static ConsumerRecord<byte[], byte[]> answerRecord(AnswerCollector answers, String key) {
+        return answers.records().stream()
+                .filter(r -> new String(r.key(), StandardCharsets.UTF_8).equals(key)).findFirst().orElseThrow();
     }
 
     private static KafkaProducer<byte[], byte[]> bigProducer(String bootstrap) {

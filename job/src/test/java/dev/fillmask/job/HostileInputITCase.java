@@ -3,6 +3,7 @@ package dev.fillmask.job;
 import dev.fillmask.job.kafka.RecordSizeLimit;
 import dev.fillmask.job.kafka.DeadLetterEncoder;
 import dev.fillmask.job.kafka.KafkaRecord;
+import dev.fillmask.job.kafka.AnswerHeaders;
 import dev.fillmask.job.kafka.KafkaRequests;
 import dev.fillmask.job.local.AnswerCollector;
 import dev.fillmask.job.local.EmbeddedKafka;
@@ -150,7 +151,8 @@ class HostileInputITCase {
 
     /** What the job must answer to each hostile record: the codec and the engine, as the operator runs them. */
     private static Map<String, String> hostileReference(Path model, Map<String, byte[]> hostile) {
-        KafkaRequests records = new KafkaRequests(RequestLimits.defaults(), RecordSizeLimit.of(new java.util.Properties()));
+        KafkaRequests records = new KafkaRequests(RequestLimits.defaults(), RecordSizeLimit.of(new java.util.Properties()),
+                AnswerHeaders.of("all", "test", "0"));
         FillMaskCodec codec = new FillMaskCodec();
         Map<String, String> expected = new HashMap<>();
         try (FillMaskEngine engine = FillMaskEngine.open(model, EngineOptions.defaults().withIntraOpThreads(1))) {

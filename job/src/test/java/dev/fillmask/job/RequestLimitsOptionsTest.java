@@ -3,6 +3,7 @@ package dev.fillmask.job;
 import dev.fillmask.job.kafka.RecordSizeLimit;
 import dev.fillmask.job.JobArguments;
 import dev.fillmask.job.kafka.KafkaRecord;
+import dev.fillmask.job.kafka.AnswerHeaders;
 import dev.fillmask.job.kafka.KafkaRequests;
 import dev.fillmask.schemas.DecodedRequest;
 import dev.fillmask.schemas.FillMaskAnswer;
@@ -40,7 +41,8 @@ class RequestLimitsOptionsTest {
         Configuration options = JobArguments.parse(new String[] {"--max-request-bytes", "300", "--max-input-chars",
                 "120", "--max-masks", "2", "--max-targets", "3", "--max-top-k", "4"});
         RequestLimits limits = FillMaskOptions.requestLimits(options);
-        records = new KafkaRequests(limits, RecordSizeLimit.of(new java.util.Properties()));
+        records = new KafkaRequests(limits, RecordSizeLimit.of(new java.util.Properties()),
+                AnswerHeaders.of("all", "test", "0"));
         engine = FillMaskEngine.open(TinyMaskedLm.write(dir.resolve("tiny")),
                 EngineOptions.defaults().withIntraOpThreads(1).withLimits(limits));
     }

@@ -16,8 +16,8 @@ import java.util.function.IntSupplier;
  * docs/monitoring.md lists them with their Prometheus names; the Grafana dashboard queries every one of them
  * (DeploymentFilesTest reads the names below from this file and looks for each in the dashboard).
  *
- * <p>The model's version is a number, not a string: Flink's Prometheus reporter drops gauges whose value is not a
- * number, and a version in a metric variable ({@code addGroup("model", version)}) would be fixed at registration,
+ * <p>The model's version is a number, not a string: Flink's Prometheus reporter exports a gauge whose value is not a
+ * number as 0, and a version in a metric variable ({@code addGroup("model", version)}) would be fixed at registration,
  * while a model swapped at run time must change it. So {@code modelVersion} is the first
  * {@value ModelVersion#SHORT_HEX_DIGITS} hex digits of the version ({@link ModelVersion#shortNumber}), which is
  * enough to tell models apart and to see that every subtask serves the same one; the full version is in the log line

@@ -5,8 +5,13 @@ import dev.fillmask.job.JobArguments;
 import dev.fillmask.job.cluster.JavaOpens;
 import dev.fillmask.engine.importer.DefaultModel;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.connector.kafka.source.metrics.KafkaSourceReaderMetrics;
+import org.apache.flink.runtime.metrics.MetricNames;
+import org.apache.flink.util.TimeUtils;
 import org.apache.flink.runtime.util.EnvironmentInformation;
 import org.apache.kafka.common.utils.AppInfoParser;
 import org.junit.jupiter.api.BeforeAll;
@@ -391,6 +396,132 @@ class DeploymentFilesTest {
         assertEquals(ExecutionProvider.CUDA, options.get(FillMaskOptions.PROVIDER));
         assertEquals(FillMaskOptions.AUTO, options.get(FillMaskOptions.DEVICE), "the GPU Flink assigned");
         assertTrue(((String) spec.get("image")).endsWith("-gpu"), "the GPU image");
+    }
+
+    /**
+     * The CPU deployment's autoscaler is on with the settings docs/monitoring.md explains, and its bounds fit the
+     * input topic: no more subtasks than partitions (a Kafka source reads a partition in one subtask only), and the
+     * starting parallelism within the bounds.
+     */
+    @Test
+    void cpuDeploymentAutoscalesWithinTheInputTopicsPartitions() {
+        Map<String, Object> cpu = flinkDeployments().stream()
+                .filter(d -> "fill-mask".equals(map(d, "metadata").get("name"))).findFirst().orElseThrow();
+        Map<String, Object> config = map(map(cpu, "spec"), "flinkConfiguration");
+        assertEquals("true", config.get("job.autoscaler.enabled"));
+        for (String duration : List.of("job.autoscaler.metrics.window", "job.autoscaler.stabilization.interval",
+                "job.autoscaler.catch-up.duration", "job.autoscaler.restart.time")) {
+            assertNotNull(config.get(duration), duration);
+            assertTrue(TimeUtils.parseDuration((String) config.get(duration)).toSeconds() > 0, duration);
+        }
+        double target = Double.parseDouble((String) config.get("job.autoscaler.target.utilization"));
+        double boundary = Double.parseDouble((String) config.get("job.autoscaler.target.utilization.boundary"));
+        assertTrue(target > 0 && target < 1 && boundary >= 0 && target + boundary <= 1,
+                "utilization " + target + " +- " + boundary + " within (0, 1]");
+
+        int partitions = inputTopicPartitions();
+        int maxParallelism = Integer.parseInt((String) config.get("job.autoscaler.vertex.max-parallelism"));
+        int minParallelism = Integer.parseInt((String) config.get("job.autoscaler.vertex.min-parallelism"));
+        assertEquals(partitions, maxParallelism, "autoscaler bound = the input topic's partitions");
+        assertEquals(String.valueOf(partitions), config.get("pipeline.max-parallelism"),
+                "Flink's max parallelism = the input topic's partitions");
+        int parallelism = (Integer) map(map(cpu, "spec"), "job").get("parallelism");
+        assertTrue(minParallelism >= 1 && minParallelism <= parallelism && parallelism <= maxParallelism,
+                minParallelism + " <= " + parallelism + " <= " + maxParallelism);
+    }
+
+    /** The partitions create-topics.yaml gives every topic. */
+    private static int inputTopicPartitions() {
+        Map<String, Object> job = kubernetesObjects("Job").stream()
+                .filter(j -> "fill-mask-create-topics".equals(map(j, "metadata").get("name")))
+                .findFirst().orElseThrow();
+        String command = String.join(" ", strings(asMap(list(map(map(map(job, "spec"), "template"), "spec")
+                .get("containers")).get(0)).get("command")));
+        return Integer.parseInt(command.replaceFirst("(?s).*--partitions (\\d+).*", "$1"));
+    }
+
+    // ---------------------------------------------------------------- deploy/grafana
+
+    /** What Flink's Prometheus reporter names an operator's metric: its logical scope and name joined with `_`. */
+    private static final String OPERATOR_SCOPE = "flink_taskmanager_job_task_operator_";
+    private static final String JOB_SCOPE = "flink_jobmanager_job_";
+
+    /**
+     * The dashboard parses, queries every metric the fill-mask operator registers (their names read from
+     * FillMaskMetrics.java), and queries nothing the job does not expose: each other name is one of Flink's, the
+     * Kafka source's or its consumer's, spelled as the Prometheus reporter spells them.
+     */
+    @Test
+    void grafanaDashboardQueriesEveryFillMaskMetricAndOnlyMetricsTheJobExposes() throws IOException {
+        JsonNode dashboard = new ObjectMapper().readTree(root.resolve("deploy/grafana/fill-mask-dashboard.json").toFile());
+        assertEquals("fill-mask", dashboard.path("uid").asText());
+        List<String> queries = new ArrayList<>();
+        for (JsonNode panel : dashboard.path("panels")) {
+            for (JsonNode target : panel.path("targets")) {
+                queries.add(target.path("expr").asText());
+            }
+        }
+        assertFalse(queries.isEmpty(), "panels with queries");
+        Set<String> queried = new java.util.TreeSet<>();
+        Matcher names = Pattern.compile("flink_\\w+").matcher(String.join("\n", queries));
+        while (names.find()) {
+            queried.add(names.group());
+        }
+
+        String metricsSource = Files.readString(
+                root.resolve("udf/src/main/java/dev/fillmask/udf/FillMaskMetrics.java"), StandardCharsets.UTF_8);
+        Set<String> registered = new java.util.TreeSet<>();
+        Matcher registration = Pattern.compile("group\\.(?:counter|gauge|histogram)\\(\"(\\w+)\"").matcher(metricsSource);
+        while (registration.find()) {
+            registered.add(OPERATOR_SCOPE + "fillMask_" + registration.group(1));
+        }
+        assertTrue(registered.size() >= 9, "the names FillMaskMetrics registers: " + registered);
+        for (String metric : registered) {
+            assertTrue(queried.contains(metric), "no dashboard panel queries " + metric);
+        }
+
+        Set<String> exposed = new java.util.TreeSet<>(registered);
+        exposed.add(OPERATOR_SCOPE + MetricNames.PENDING_RECORDS);
+        exposed.add(OPERATOR_SCOPE + MetricNames.CURRENT_EMIT_EVENT_TIME_LAG);
+        exposed.add(OPERATOR_SCOPE + MetricNames.CURRENT_FETCH_EVENT_TIME_LAG);
+        // the Kafka consumer's own metrics, which the source registers in KafkaSourceReader.KafkaConsumer; the
+        // reporter turns the dashes of Kafka's names into underscores
+        exposed.add(OPERATOR_SCOPE + KafkaSourceReaderMetrics.KAFKA_SOURCE_READER_METRIC_GROUP + "_"
+                + KafkaSourceReaderMetrics.KAFKA_CONSUMER_METRIC_GROUP + "_" + "records-lag-max".replace('-', '_'));
+        exposed.add(JOB_SCOPE + MetricNames.NUM_RESTARTS);
+        // the checkpoint statistics' names (package-private constants of Flink's DefaultCheckpointStatsTracker)
+        for (String checkpoints : List.of("lastCheckpointDuration", "numberOfCompletedCheckpoints",
+                "numberOfFailedCheckpoints")) {
+            exposed.add(JOB_SCOPE + checkpoints);
+        }
+        for (String metric : queried) {
+            assertTrue(exposed.contains(metric), "the dashboard queries " + metric + ", which the job does not expose");
+        }
+        // histograms are Prometheus summaries: their quantiles are labels
+        assertTrue(queries.stream().anyMatch(q -> q.contains("fillMask_batchSize{") && q.contains("quantile=")));
+    }
+
+    /** docker compose starts Prometheus on both Flink services' reporter port and Grafana with the dashboard. */
+    @Test
+    void composeProvisionsPrometheusAndGrafanaWithTheDashboard() throws IOException {
+        Map<String, Object> services = composeServices();
+        String port = flinkProperties(stringMap(map(services, "jobmanager").get("environment")).get("FLINK_PROPERTIES"))
+                .get("metrics.reporter.prom.port");
+        String prometheusConfig = Files.readString(root.resolve("deploy/prometheus/prometheus.yml"), StandardCharsets.UTF_8);
+        for (String flink : List.of("jobmanager", "taskmanager")) {
+            assertTrue(prometheusConfig.contains("\"" + flink + ":" + port + "\""), "Prometheus scrapes " + flink);
+        }
+        assertTrue(strings(map(services, "prometheus").get("volumes")).contains(
+                "./deploy/prometheus/prometheus.yml:/etc/prometheus/prometheus.yml:ro"));
+        List<String> grafanaVolumes = strings(map(services, "grafana").get("volumes"));
+        String provider = Files.readString(root.resolve("deploy/grafana/provisioning/dashboards/fill-mask.yml"),
+                StandardCharsets.UTF_8);
+        String dashboards = provider.replaceFirst("(?s).*path: (\\S+).*", "$1");
+        assertTrue(grafanaVolumes.contains("./deploy/grafana/fill-mask-dashboard.json:" + dashboards
+                + "/fill-mask-dashboard.json:ro"), "the dashboard where the provider looks: " + grafanaVolumes);
+        assertTrue(grafanaVolumes.contains("./deploy/grafana/provisioning:/etc/grafana/provisioning:ro"));
+        assertTrue(Files.readString(root.resolve("deploy/grafana/provisioning/datasources/prometheus.yml"),
+                StandardCharsets.UTF_8).contains("url: http://prometheus:9090"));
     }
 
     // ---------------------------------------------------------------- deploy/README.md

@@ -6,6 +6,7 @@ import dev.fillmask.engine.EngineOptions;
 import dev.fillmask.engine.EngineStartException;
 import dev.fillmask.engine.FillMaskEngine;
 import dev.fillmask.engine.model.ModelFolderException;
+import dev.fillmask.engine.model.ModelVersion;
 
 import org.apache.flink.api.common.externalresource.ExternalResourceInfo;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
@@ -95,6 +96,7 @@ public final class FillMaskOperator<IN, OUT> extends AbstractStreamOperator<OUT>
         EngineOptions slotOptions = SlotResources.forSlot(engineOptions,
                 getContainingTask().getEnvironment().getTaskManagerInfo().getConfiguration(), gpus,
                 getRuntimeContext().getTaskInfo().getIndexOfThisSubtask());
+        long loadStart = System.nanoTime();
         try {
             engine = FillMaskEngine.open(Path.of(modelFolder), slotOptions);
         } catch (EngineStartException | ModelFolderException e) {
@@ -102,6 +104,13 @@ public final class FillMaskOperator<IN, OUT> extends AbstractStreamOperator<OUT>
                     + getRuntimeContext().getTaskInfo().getTaskNameWithSubtasks() + " cannot open its engine: "
                     + e.getMessage(), e);
         }
+        long loadMillis = (System.nanoTime() - loadStart) / 1_000_000;
+        // After the open: the folder has been checked against its manifest, so the manifest's hash stands for it.
+        String version = ModelVersion.of(engine.modelFolder().path());
+        metrics.modelLoaded(version, loadMillis);
+        LOG.info("fill-mask: subtask {} serves model {} version {} (modelVersion metric {}), opened in {} ms",
+                getRuntimeContext().getTaskInfo().getIndexOfThisSubtask(), modelFolder, version,
+                ModelVersion.shortNumber(version), loadMillis);
         int attempt = getRuntimeContext().getTaskInfo().getAttemptNumber();
         recovery = Recovery.none();
         if (poisonPills == PoisonPills.DEAD_LETTER && attempt > 0) {
@@ -125,6 +134,11 @@ public final class FillMaskOperator<IN, OUT> extends AbstractStreamOperator<OUT>
             folder = getContainingTask().getEnvironment().getTaskManagerInfo().getConfiguration().getString(key, null);
         }
         return folder != null ? folder : System.getProperty("java.io.tmpdir");
+    }
+
+    /** For tests in this package: the metrics after {@link #open()}. */
+    FillMaskMetrics metrics() {
+        return metrics;
     }
 
     @Override

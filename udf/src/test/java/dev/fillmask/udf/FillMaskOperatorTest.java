@@ -4,7 +4,11 @@ import dev.fillmask.schemas.DecodedRequest;
 import dev.fillmask.schemas.FillMaskAnswer;
 import dev.fillmask.schemas.FillMaskCodec;
 import dev.fillmask.engine.EngineOptions;
+import dev.fillmask.engine.model.ModelVersion;
 import dev.fillmask.engine.testing.TinyMaskedLm;
+
+import org.apache.flink.metrics.Gauge;
+import org.apache.flink.metrics.testutils.MetricListener;
 
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.api.watermark.Watermark;
@@ -70,6 +74,34 @@ class FillMaskOperatorTest {
 
     private static List<String> inputsOf(List<String> outputs) {
         return outputs.stream().map(o -> o.substring(0, o.indexOf(" => "))).toList();
+    }
+
+    @Test
+    void openReportsTheModelVersionAndLoadTimeInTheFillMaskMetricGroup() throws Exception {
+        FillMaskOperator<String, String> operator = new FillMaskOperator<>(model,
+                EngineOptions.defaults().withIntraOpThreads(1), new BatchPolicy(4, Duration.ofHours(1)), new Lines());
+        try (var h = new OneInputStreamOperatorTestHarness<>(operator)) {
+            h.open();
+            assertEquals(ModelVersion.shortNumber(ModelVersion.of(model)), operator.metrics().modelVersion());
+            assertTrue(operator.metrics().modelLoadMillis() >= 0, "set once the model is open");
+        }
+
+        // the names the dashboard queries, in the fillMask group, as numbers (Prometheus takes nothing else)
+        MetricListener listener = new MetricListener();
+        FillMaskMetrics metrics = new FillMaskMetrics(listener.getMetricGroup(), () -> 3);
+        Gauge<Long> version = listener.<Long>getGauge(FillMaskMetrics.GROUP, "modelVersion").orElseThrow();
+        Gauge<Long> loadMs = listener.<Long>getGauge(FillMaskMetrics.GROUP, "modelLoadMs").orElseThrow();
+        assertEquals(-1L, version.getValue(), "no model yet");
+        metrics.modelLoaded("00c0ffee" + "0".repeat(56), 1234);
+        assertEquals(0x00c0ffeeL, version.getValue());
+        assertEquals(1234L, loadMs.getValue());
+        assertEquals(3, listener.<Integer>getGauge(FillMaskMetrics.GROUP, "recordsWaiting").orElseThrow().getValue());
+        for (String counter : List.of("requests", "answers", "errors", "poisonPills")) {
+            assertTrue(listener.getCounter(FillMaskMetrics.GROUP, counter).isPresent(), counter);
+        }
+        for (String histogram : List.of("batchSize", "inferenceLatencyMs")) {
+            assertTrue(listener.getHistogram(FillMaskMetrics.GROUP, histogram).isPresent(), histogram);
+        }
     }
 
     @Test

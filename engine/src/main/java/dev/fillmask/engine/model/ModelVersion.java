@@ -83,6 +83,17 @@ public final class ModelVersion {
         return lines;
     }
 
+    /** How many hex digits {@link #shortNumber} keeps: 32 bits, exact in a double (what Prometheus stores). */
+    public static final int SHORT_HEX_DIGITS = 8;
+
+    /**
+     * The first {@value #SHORT_HEX_DIGITS} hex digits of a version as a number (0 to 4294967295): what a metric
+     * reporter that only takes numbers (Prometheus) can carry. {@code printf %08x N} turns it back into those digits.
+     */
+    public static long shortNumber(String version) {
+        return Long.parseLong(version.substring(0, SHORT_HEX_DIGITS), 16);
+    }
+
     private static MessageDigest sha256() {
         try {
             return MessageDigest.getInstance("SHA-256");

@@ -44,4 +44,10 @@ class ModelVersionTest {
         Files.writeString(plain.resolve(".DS_Store"), "x");
         assertEquals(before, ModelVersion.of(plain));
     }
+
+    @Test
+    void theShortNumberIsTheFirstEightHexDigits() {
+        assertEquals(0xdeadbeefL, ModelVersion.shortNumber("deadbeef0123456789abcdef"));
+        assertEquals(0L, ModelVersion.shortNumber("00000000ffff"));
+    }
 }

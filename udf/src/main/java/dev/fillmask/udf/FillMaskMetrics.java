@@ -12,20 +12,20 @@ import java.util.function.IntSupplier;
  * The operator's metrics, in the group {@code fillMask} of its operator metric group. Flink's own
  * {@code numRecordsIn}/{@code numRecordsOut} count the records too; these say what happened to them.
  */
-final class FillMaskMetrics {
+public final class FillMaskMetrics {
     static final String GROUP = "fillMask";
     /** How many recent batches the histograms describe. */
     private static final int HISTOGRAM_WINDOW = 500;
 
-    final Counter requests;
-    final Counter answers;
-    final Counter errors;
+    public final Counter requests;
+    public final Counter answers;
+    public final Counter errors;
     /** Records answered with an error because they failed the job before ({@link PoisonPills}). */
-    final Counter poisonPills;
-    final Histogram batchSize;
-    final Histogram inferenceMillis;
+    public final Counter poisonPills;
+    public final Histogram batchSize;
+    public final Histogram inferenceMillis;
 
-    FillMaskMetrics(MetricGroup operatorGroup, IntSupplier waiting) {
+    public FillMaskMetrics(MetricGroup operatorGroup, IntSupplier waiting) {
         MetricGroup group = operatorGroup.addGroup(GROUP);
         requests = group.counter("requests");
         answers = group.counter("answers");

@@ -18,6 +18,7 @@ import org.apache.flink.table.types.logical.LogicalTypeFamily;
 import org.apache.flink.table.types.logical.LogicalTypeRoot;
 
 import java.io.Serializable;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
@@ -113,12 +114,31 @@ public final class RequestColumns implements Serializable {
 
     /** The request of {@code row}, or why it is none; never throws. */
     public DecodedRequest decode(RowData row, FillMaskCodec codec, int defaultTopK) {
-        DecodedRequest decoded;
-        try {
-            decoded = codec.readRequest(requestJson(row));
-        } catch (JsonProcessingException e) {
-            return new DecodedRequest.Invalid("the row's columns do not make a JSON request: " + e.getOriginalMessage());
+        if (request >= 0) {
+            if (row.isNullAt(request)) {
+                return withDefaultTopK(codec.readRequest((byte[]) null), defaultTopK);
+            }
+            byte[] json = requestIsBytes ? row.getBinary(request) : row.getString(request).toBytes();
+            return withDefaultTopK(codec.readRequest(json), defaultTopK);
         }
+        return decode(codec, row.isNullAt(inputs) ? null : row.getString(inputs).toString(),
+                topK < 0 || row.isNullAt(topK) ? null : topK(row),
+                targets < 0 || row.isNullAt(targets) ? null : strings(row.getArray(targets)), defaultTopK);
+    }
+
+    /**
+     * The request these fields stand for, read as the JSON line with them would be ({@code null}: the field is
+     * absent; a null target is written as null); never throws.
+     */
+    static DecodedRequest decode(FillMaskCodec codec, String inputs, Long topK, List<String> targets, int defaultTopK) {
+        try {
+            return withDefaultTopK(codec.readRequest(json(inputs, topK, targets)), defaultTopK);
+        } catch (JsonProcessingException e) {
+            return new DecodedRequest.Invalid("the columns do not make a JSON request: " + e.getOriginalMessage());
+        }
+    }
+
+    private static DecodedRequest withDefaultTopK(DecodedRequest decoded, int defaultTopK) {
         if (defaultTopK != FillMaskRequest.DEFAULT_TOP_K && decoded instanceof DecodedRequest.Valid valid
                 && valid.request().topK() == null) {
             FillMaskRequest r = valid.request();
@@ -127,17 +147,12 @@ public final class RequestColumns implements Serializable {
         return decoded;
     }
 
-    /** The JSON request the row holds or stands for; {@code null} when a {@code request} column is NULL. */
-    private byte[] requestJson(RowData row) throws JsonProcessingException {
-        if (request >= 0) {
-            if (row.isNullAt(request)) {
-                return null;
-            }
-            return requestIsBytes ? row.getBinary(request) : row.getString(request).toBytes();
+    private static List<String> strings(ArrayData array) {
+        List<String> list = new ArrayList<>(array.size());
+        for (int i = 0; i < array.size(); i++) {
+            list.add(array.isNullAt(i) ? null : array.getString(i).toString());
         }
-        return json(row.isNullAt(inputs) ? null : row.getString(inputs).toString(),
-                topK < 0 || row.isNullAt(topK) ? null : topK(row),
-                targets < 0 || row.isNullAt(targets) ? null : row.getArray(targets));
+        return list;
     }
 
     private long topK(RowData row) {
@@ -150,7 +165,7 @@ public final class RequestColumns implements Serializable {
     }
 
     /** The JSON request with these fields; a null field is left out, a null target written as null. */
-    static byte[] json(String inputs, Long topK, ArrayData targets) throws JsonProcessingException {
+    private static byte[] json(String inputs, Long topK, List<String> targets) throws JsonProcessingException {
         ObjectNode request = JSON.createObjectNode();
         if (inputs != null) {
             request.put(INPUTS, inputs);
@@ -162,12 +177,8 @@ public final class RequestColumns implements Serializable {
             }
             if (targets != null) {
                 ArrayNode list = parameters.putArray(TARGETS);
-                for (int i = 0; i < targets.size(); i++) {
-                    if (targets.isNullAt(i)) {
-                        list.addNull();
-                    } else {
-                        list.add(targets.getString(i).toString());
-                    }
+                for (String target : targets) {
+                    list.add(target);
                 }
             }
         }

@@ -11,7 +11,7 @@ import dev.fillmask.schemas.RequestLimits;
 import dev.fillmask.engine.EngineOptions;
 import dev.fillmask.engine.ExecutionProvider;
 import dev.fillmask.udf.BatchPolicy;
-import dev.fillmask.udf.FillMaskOperator;
+import dev.fillmask.udf.FillMaskStream;
 import dev.fillmask.engine.importer.DefaultModel;
 
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -72,13 +72,19 @@ public final class FillMaskJob {
     public DataStream<AnsweredRecord> addTo(StreamExecutionEnvironment env) {
         RecordSizeLimit recordLimit = RecordSizeLimit.of(KafkaConnections.clientPropertiesOf(options));
         RequestLimits limits = FillMaskOptions.requestLimits(options, recordLimit.defaultMaxAnswerBytes());
-        FillMaskOperator<KafkaRecord, AnsweredRecord> operator = new FillMaskOperator<>(modelFolder,
-                engineOptions(options, limits), options.get(FillMaskOptions.DEVICE_ID) < 0,
-                new BatchPolicy(options.get(FillMaskOptions.BATCH_SIZE), options.get(FillMaskOptions.BATCH_MAX_DELAY)),
-                new KafkaRequests(limits, recordLimit), options.get(FillMaskOptions.POISON_PILLS));
-        DataStream<AnsweredRecord> answered = env
-                .fromSource(source, WatermarkStrategy.noWatermarks(), "requests").uid("requests")
-                .transform("fill-mask", TypeInformation.of(AnsweredRecord.class), operator).uid("fill-mask");
+        FillMaskStream<KafkaRecord, AnsweredRecord> fillMask = FillMaskStream.<KafkaRecord, AnsweredRecord>builder()
+                .setModelFolder(modelFolder)
+                .setEngineOptions(engineOptions(options, limits))
+                .setDeviceFromFlink(options.get(FillMaskOptions.DEVICE_ID) < 0)
+                .setBatchPolicy(new BatchPolicy(options.get(FillMaskOptions.BATCH_SIZE),
+                        options.get(FillMaskOptions.BATCH_MAX_DELAY)))
+                .setRecords(new KafkaRequests(limits, recordLimit))
+                .setPoisonPills(options.get(FillMaskOptions.POISON_PILLS))
+                .setOutputType(TypeInformation.of(AnsweredRecord.class))
+                .setName("fill-mask").setUid("fill-mask")
+                .build();
+        DataStream<AnsweredRecord> answered = fillMask.applyTo(
+                env.fromSource(source, WatermarkStrategy.noWatermarks(), "requests").uid("requests"));
         answered.sinkTo(answers).name("answers").uid("answers");
         answered.filter(new IsError()).name("errors").uid("errors")
                 .sinkTo(deadLetters).name("dead-letters").uid("dead-letters");

@@ -21,7 +21,7 @@ import java.util.List;
  * -> Kafka answers) on a local Flink cluster and an embedded broker, fed and read like {@code run --embedded}.
  */
 final class SqlCommand {
-    static final String DEFAULT_SCRIPT = "examples/sql/fill-mask.sql";
+    static final String DEFAULT_SCRIPT = SqlScriptJob.SHIPPED;
     static final String SUMMARY = """
             Runs a Flink SQL script on a local Flink cluster with a Kafka broker it starts in this process (KRaft,
             127.0.0.1): by default examples/sql/fill-mask.sql, which reads the requests topic as a Kafka table,
@@ -54,7 +54,9 @@ final class SqlCommand {
         }
         Configuration jobOptions = JobArguments.toConfiguration(cli);
         String scriptName = cli.has("script") ? cli.get("script") : DEFAULT_SCRIPT;
-        SqlScriptJob job = new SqlScriptJob(readScript(cli), scriptName);
+        SqlScriptJob job = cli.has("script")
+                ? new SqlScriptJob(Files.readString(Path.of(scriptName), StandardCharsets.UTF_8), scriptName)
+                : SqlScriptJob.shipped();
         LocalRun run = new LocalRun(jobOptions, true, ListenOption.of(cli), err, job);
         if (!cli.has("input")) {
             run.serve();
@@ -84,18 +86,6 @@ final class SqlCommand {
             }
         }
         return result;
-    }
-
-    private static String readScript(CommandLine cli) throws IOException {
-        if (cli.has("script")) {
-            return Files.readString(Path.of(cli.get("script")), StandardCharsets.UTF_8);
-        }
-        try (InputStream bundled = SqlCommand.class.getClassLoader().getResourceAsStream(DEFAULT_SCRIPT)) {
-            if (bundled == null) {
-                throw new IllegalStateException(DEFAULT_SCRIPT + " is missing from the class path");
-            }
-            return new String(bundled.readAllBytes(), StandardCharsets.UTF_8);
-        }
     }
 
     private static List<byte[]> readLines(String input, InputStream stdin) throws IOException {

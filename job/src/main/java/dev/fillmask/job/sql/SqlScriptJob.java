@@ -12,6 +12,9 @@ import org.apache.flink.table.api.StatementSet;
 import org.apache.flink.table.api.TableResult;
 import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
@@ -30,10 +33,23 @@ public final class SqlScriptJob implements LocalJob {
     private final String script;
     private final String name;
 
+    /** The script shipped with the project: Kafka requests -> ML_PREDICT with the fill-mask model -> Kafka answers. */
+    public static final String SHIPPED = "examples/sql/fill-mask.sql";
+
     /** @param name what the script is called, for messages */
     public SqlScriptJob(String script, String name) {
         this.script = script;
         this.name = name;
+    }
+
+    /** The {@link #SHIPPED} script, from the class path. */
+    public static SqlScriptJob shipped() throws IOException {
+        try (InputStream bundled = SqlScriptJob.class.getClassLoader().getResourceAsStream(SHIPPED)) {
+            if (bundled == null) {
+                throw new IllegalStateException(SHIPPED + " is missing from the class path");
+            }
+            return new SqlScriptJob(new String(bundled.readAllBytes(), StandardCharsets.UTF_8), SHIPPED);
+        }
     }
 
     @Override

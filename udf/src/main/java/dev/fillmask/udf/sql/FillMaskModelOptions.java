@@ -7,6 +7,8 @@ import dev.fillmask.schemas.RequestLimits;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ConfigurationUtils;
+import org.apache.flink.configuration.description.HtmlFormatter;
 
 import java.time.Duration;
 import java.util.HashMap;
@@ -100,6 +102,22 @@ public final class FillMaskModelOptions {
 
     public static Set<ConfigOption<?>> all() {
         return Set.copyOf(ALL);
+    }
+
+    /** The options as the README's table lists them: option, job parameter, default, description. */
+    public static String markdownTable() {
+        StringBuilder table = new StringBuilder("| option (`WITH`) | job parameter (functions) | default | what it does |\n"
+                + "|---|---|---|---|\n");
+        for (ConfigOption<?> option : ALL) {
+            String def = option.hasDefaultValue() ? ConfigurationUtils.convertValue(option.defaultValue(), String.class) : "";
+            table.append("| `").append(option.key()).append("` | `").append(JOB_PARAMETER_PREFIX).append(option.key())
+                    .append("` | `").append(def).append("` | ")
+                    .append(new HtmlFormatter().format(option.description()).replaceAll("<[^>]*>", "")
+                            .replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#39;", "'")
+                            .replace("&amp;", "&").replace("|", "\\|"))
+                    .append(" |\n");
+        }
+        return table.toString();
     }
 
     /**

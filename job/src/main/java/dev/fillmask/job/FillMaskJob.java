@@ -9,7 +9,7 @@ import dev.fillmask.job.kafka.KafkaRequests;
 import dev.fillmask.job.kafka.RecordSizeLimit;
 import dev.fillmask.schemas.RequestLimits;
 import dev.fillmask.udf.BatchPolicy;
-import dev.fillmask.udf.FillMaskOperator;
+import dev.fillmask.udf.FillMaskStream;
 import dev.fillmask.engine.importer.DefaultModel;
 import dev.fillmask.engine.model.ModelVersion;
 
@@ -70,14 +70,18 @@ public final class FillMaskJob {
     public DataStream<AnsweredRecord> addTo(StreamExecutionEnvironment env) {
         RecordSizeLimit recordLimit = RecordSizeLimit.of(KafkaConnections.clientPropertiesOf(options));
         RequestLimits limits = FillMaskOptions.requestLimits(options, recordLimit.defaultMaxAnswerBytes());
-        FillMaskOperator<KafkaRecord, AnsweredRecord> operator = new FillMaskOperator<>(modelFolder,
-                EngineSettings.of(options, limits),
-                new BatchPolicy(options.get(FillMaskOptions.BATCH_SIZE), options.get(FillMaskOptions.BATCH_MAX_DELAY)),
-                new KafkaRequests(limits, recordLimit, answerHeaders(options, modelFolder)),
-                options.get(FillMaskOptions.POISON_PILLS));
-        DataStream<AnsweredRecord> answered = env
-                .fromSource(source, WatermarkStrategy.noWatermarks(), "requests").uid("requests")
-                .transform("fill-mask", TypeInformation.of(AnsweredRecord.class), operator).uid("fill-mask");
+        FillMaskStream<KafkaRecord, AnsweredRecord> fillMask = FillMaskStream.<KafkaRecord, AnsweredRecord>builder()
+                .setModelFolder(modelFolder)
+                .setEngineOptions(EngineSettings.of(options, limits))
+                .setBatchPolicy(new BatchPolicy(options.get(FillMaskOptions.BATCH_SIZE),
+                        options.get(FillMaskOptions.BATCH_MAX_DELAY)))
+                .setRecords(new KafkaRequests(limits, recordLimit, answerHeaders(options, modelFolder)))
+                .setPoisonPills(options.get(FillMaskOptions.POISON_PILLS))
+                .setOutputType(TypeInformation.of(AnsweredRecord.class))
+                .setName("fill-mask").setUid("fill-mask")
+                .build();
+        DataStream<AnsweredRecord> answered = fillMask.applyTo(
+                env.fromSource(source, WatermarkStrategy.noWatermarks(), "requests").uid("requests"));
         answered.sinkTo(answers).name("answers").uid("answers");
         answered.filter(new IsError()).name("errors").uid("errors")
                 .sinkTo(deadLetters).name("dead-letters").uid("dead-letters");

@@ -11,7 +11,7 @@ import org.apache.flink.runtime.throwable.ThrowableType;
 public final class EngineUnavailableException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
-    EngineUnavailableException(String message, Throwable cause) {
+    public EngineUnavailableException(String message, Throwable cause) {
         super(message, cause);
     }
 }

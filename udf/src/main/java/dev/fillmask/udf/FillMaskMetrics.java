@@ -23,24 +23,24 @@ import java.util.function.IntSupplier;
  * enough to tell models apart and to see that every subtask serves the same one; the full version is in the log line
  * the operator writes when it opens the model.
  */
-final class FillMaskMetrics {
+public final class FillMaskMetrics {
     static final String GROUP = "fillMask";
     /** How many recent batches the histograms describe. */
     private static final int HISTOGRAM_WINDOW = 500;
 
-    final Counter requests;
-    final Counter answers;
-    final Counter errors;
+    public final Counter requests;
+    public final Counter answers;
+    public final Counter errors;
     /** Records answered with an error because they failed the job before ({@link PoisonPills}). */
-    final Counter poisonPills;
-    final Histogram batchSize;
-    final Histogram inferenceMillis;
+    public final Counter poisonPills;
+    public final Histogram batchSize;
+    public final Histogram inferenceMillis;
     /** {@link ModelVersion#shortNumber} of the model served; -1 until one is open. */
     private volatile long modelVersion = -1;
     /** How long opening the model took (reading and checking the folder, creating the session); -1 until then. */
     private volatile long modelLoadMillis = -1;
 
-    FillMaskMetrics(MetricGroup operatorGroup, IntSupplier waiting) {
+    public FillMaskMetrics(MetricGroup operatorGroup, IntSupplier waiting) {
         MetricGroup group = operatorGroup.addGroup(GROUP);
         requests = group.counter("requests");
         answers = group.counter("answers");

@@ -16,9 +16,9 @@ import java.util.Set;
  * What one slot's engine may use of its TaskManager: a fair share of the cores, and on GPU TaskManagers one of the
  * GPUs Flink's external resource framework gave the TaskManager.
  */
-final class SlotResources {
+public final class SlotResources {
     /** The external resource name of the GPUs (Flink's {@code external-resources: gpu}). */
-    static final String GPU_RESOURCE = "gpu";
+    public static final String GPU_RESOURCE = "gpu";
     /** The property Flink's GPU driver gives each GPU: its index on the node. */
     static final String GPU_INDEX = "index";
 
@@ -32,11 +32,19 @@ final class SlotResources {
      */
     static EngineOptions forSlot(EngineOptions options, Configuration taskManagerConfig,
                                  Set<ExternalResourceInfo> gpus, int subtaskIndex) {
+        return forSubtask(options, taskManagerConfig.get(TaskManagerOptions.NUM_TASK_SLOTS), gpus, subtaskIndex);
+    }
+
+    /**
+     * {@link #forSlot}, for a subtask that cannot see its TaskManager's configuration (a SQL function): the cores
+     * are shared by {@code sharingSubtasks} engines.
+     */
+    public static EngineOptions forSubtask(EngineOptions options, int sharingSubtasks, Set<ExternalResourceInfo> gpus,
+                                           int subtaskIndex) {
         EngineOptions result = options;
         if (options.intraOpThreads() == 0) {
-            int slots = Math.max(1, taskManagerConfig.get(TaskManagerOptions.NUM_TASK_SLOTS));
             int cores = Runtime.getRuntime().availableProcessors();
-            result = result.withIntraOpThreads(Math.max(1, cores / slots));
+            result = result.withIntraOpThreads(Math.max(1, cores / Math.max(1, sharingSubtasks)));
         }
         if (options.provider() == ExecutionProvider.CUDA && options.deviceId() == EngineOptions.AUTO_DEVICE) {
             int device = gpuIndex(gpus, subtaskIndex).orElse(0);

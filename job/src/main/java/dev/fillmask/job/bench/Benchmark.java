@@ -1,6 +1,8 @@
 package dev.fillmask.job.bench;
 
 import dev.fillmask.job.local.ListenAddress;
+import dev.fillmask.job.local.LocalJob;
+import dev.fillmask.job.sql.SqlScriptJob;
 import dev.fillmask.schemas.FillMaskCodec;
 import dev.fillmask.schemas.FillMaskRequest;
 import dev.fillmask.engine.EngineOptions;
@@ -79,14 +81,17 @@ public final class Benchmark {
             engineRow(engine, longSet, 4, "long", Math.max(1, rounds / 3), rawLong);
         }
         double stream = Double.NaN;
+        double sql = Double.NaN;
         if (withStream) {
-            stream = streamRows(shortSet, raw16);
+            stream = streamRow("streaming job end to end", LocalJob.KAFKA, shortSet, raw16);
+            sql = streamRow("SQL ML_PREDICT end to end (async)", SqlScriptJob.shipped(), shortSet, raw16);
         }
         printTable();
         if (withStream) {
             out.printf(Locale.ROOT, "summary: engine/raw %.2f (raw grouped as the engine), e2e/engine %.2f, "
-                            + "e2e/raw %.2f, engine %.1f req/s (batch 16; batch 1: %.1f), e2e %.1f req/s%n",
-                    engine16 / raw16Grouped, stream / engine16, stream / raw16Grouped, engine16, engine1, stream);
+                            + "e2e/raw %.2f, engine %.1f req/s (batch 16; batch 1: %.1f), e2e %.1f req/s, SQL %.1f req/s "
+                            + "(SQL/e2e %.2f)%n", engine16 / raw16Grouped, stream / engine16, stream / raw16Grouped,
+                    engine16, engine1, stream, sql, sql / stream);
         } else {
             out.printf(Locale.ROOT, "summary: engine/raw %.2f (raw grouped as the engine), engine %.1f req/s "
                     + "(batch 16; batch 1: %.1f)%n", engine16 / raw16Grouped, engine16, engine1);
@@ -124,13 +129,15 @@ public final class Benchmark {
         }
     }
 
-    private double streamRows(List<FillMaskRequest> shortSet, double rawRate) throws Exception {
+    /** The row of a job over Kafka: the streaming job, or the SQL script on the same topics. */
+    private double streamRow(String label, LocalJob job, List<FillMaskRequest> shortSet, double rawRate)
+            throws Exception {
         FillMaskCodec codec = new FillMaskCodec();
         List<byte[]> values = shortSet.stream().map(codec::writeRequest).toList();
-        progress.println("bench: streaming job (embedded broker, local Flink, exactly-once, checkpoints every "
+        progress.println("bench: " + label + " (embedded broker, local Flink, exactly-once, checkpoints every "
                 + dev.fillmask.job.FillMaskOptions.CHECKPOINT_INTERVAL.defaultValue().toSeconds() + " s), batch 16...");
         listen.exposureWarning(true).ifPresent(progress::println);
-        try (StreamBenchmark stream = new StreamBenchmark(model, 16, listen)) {
+        try (StreamBenchmark stream = new StreamBenchmark(model, 16, listen, job)) {
             stream.throughput(values.subList(0, Math.min(32, values.size())));
             List<byte[]> backlog = new ArrayList<>();
             // Enough for several checkpoints between the 10 % and 90 % marks.
@@ -138,10 +145,10 @@ public final class Benchmark {
                 backlog.addAll(values);
             }
             StreamBenchmark.Throughput t = stream.throughput(backlog);
-            progress.printf(Locale.ROOT, "bench: streaming job, %d requests at half that rate for latency...%n",
+            progress.printf(Locale.ROOT, "bench: %s, %d requests at half that rate for latency...%n", label,
                     values.size());
             StreamBenchmark.Latency l = stream.latency(values, t.perSecond() / 2);
-            rows.add(new String[] {"streaming job end to end", "short", "16", fmt(t.perSecond()), "",
+            rows.add(new String[] {label, "short", "16", fmt(t.perSecond()), "",
                     String.format(Locale.ROOT, "%.2f", t.perSecond() / rawRate),
                     String.format(Locale.ROOT, "p50 %.0f / p95 %.0f / p99 %.0f ms at %.1f req/s", l.p50Millis(),
                             l.p95Millis(), l.p99Millis(), t.perSecond() / 2)});

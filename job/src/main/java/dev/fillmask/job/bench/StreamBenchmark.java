@@ -1,8 +1,8 @@
 package dev.fillmask.job.bench;
 
-import dev.fillmask.job.FillMaskJob;
 import dev.fillmask.job.FillMaskOptions;
 import dev.fillmask.job.local.EmbeddedKafka;
+import dev.fillmask.job.local.LocalJob;
 import dev.fillmask.job.local.ListenAddress;
 import dev.fillmask.job.local.Topics;
 
@@ -56,7 +56,8 @@ final class StreamBenchmark implements AutoCloseable {
     private volatile boolean running = true;
     private int nextKey;
 
-    StreamBenchmark(Path model, int batchSize, ListenAddress listen) throws Exception {
+    /** @param localJob the streaming job ({@link LocalJob#KAFKA}) or a SQL script over the same topics */
+    StreamBenchmark(Path model, int batchSize, ListenAddress listen, LocalJob localJob) throws Exception {
         kafka = EmbeddedKafka.start(listen);
         try {
             Topics.ensure(kafka.bootstrapServers(), new Properties(), List.of(INPUT, OUTPUT, "bench-dead-letters"), 1);
@@ -71,10 +72,7 @@ final class StreamBenchmark implements AutoCloseable {
             options.set(FillMaskOptions.CHECKPOINT_INTERVAL, CHECKPOINT_INTERVAL);
             StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(1,
                     listen.flinkConfiguration());
-            FillMaskJob fillMask = FillMaskJob.onKafka(options);
-            fillMask.configure(env);
-            fillMask.addTo(env);
-            job = env.executeAsync("fill-mask-bench");
+            job = localJob.start(env, options);
 
             Properties p = new Properties();
             p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());

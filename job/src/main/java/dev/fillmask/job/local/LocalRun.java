@@ -36,13 +36,20 @@ public final class LocalRun {
     private final boolean embedded;
     private final ListenAddress listen;
     private final PrintStream progress;
+    private final LocalJob job;
 
     /** {@code listen}: where the broker (when {@code embedded}) and the local Flink cluster listen. */
     public LocalRun(Configuration options, boolean embedded, ListenAddress listen, PrintStream progress) {
+        this(options, embedded, listen, progress, LocalJob.KAFKA);
+    }
+
+    /** The same, running {@code job} instead of the streaming job. */
+    public LocalRun(Configuration options, boolean embedded, ListenAddress listen, PrintStream progress, LocalJob job) {
         this.options = new Configuration(options);
         this.embedded = embedded;
         this.listen = listen;
         this.progress = progress;
+        this.job = job;
     }
 
     /** Feeds {@code requests}, returns their answers (JSON) in the same order. */
@@ -118,10 +125,7 @@ public final class LocalRun {
                     + ", model " + model + ")");
             StreamExecutionEnvironment env =
                     StreamExecutionEnvironment.createLocalEnvironment(parallelism, listen.flinkConfiguration());
-            FillMaskJob job = FillMaskJob.onKafka(options);
-            job.configure(env);
-            job.addTo(env);
-            session.job = env.executeAsync(FillMaskJob.NAME);
+            session.job = job.start(env, options);
             return session;
         } catch (Exception | Error e) {
             session.close();

@@ -1,0 +1,171 @@
+package dev.fillmask.udf;
+
+import dev.fillmask.engine.EngineOptions;
+import dev.fillmask.schemas.DecodedRequest;
+import dev.fillmask.schemas.FillMaskAnswer;
+
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+
+import java.io.Serializable;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Fill-mask for any {@code DataStream<IN>}: the batching operator (one engine per slot, micro-batches, recovery from
+ * poison pills), given how to read the request of an {@code IN} and how to attach its answer.
+ *
+ * <pre>{@code
+ * DataStream<Scored> scored = FillMaskStream.<Review, Scored>builder()
+ *         .setModelFolder(Path.of("/models/bert"))
+ *         .setRequests(review -> CODEC.readRequest(review.json()))   // a static codec: the functions are serialized
+ *         .setAnswers((review, answer) -> new Scored(review, answer))
+ *         .setOutputType(TypeInformation.of(Scored.class))
+ *         .build()
+ *         .applyTo(reviews);
+ * }</pre>
+ *
+ * @param <IN> the records in
+ * @param <OUT> the records out, one per record in, in arrival order
+ */
+public final class FillMaskStream<IN, OUT> {
+    /** The request of a record, or why it has none ({@link DecodedRequest.Invalid}); must not throw. */
+    @FunctionalInterface
+    public interface RequestOf<IN> extends Serializable {
+        DecodedRequest request(IN record);
+    }
+
+    /** The record that carries {@code answer} (an error answer for a refused request) for {@code record}. */
+    @FunctionalInterface
+    public interface AnswerTo<IN, OUT> extends Serializable {
+        OUT answered(IN record, FillMaskAnswer answer);
+    }
+
+    private final Builder<IN, OUT> settings;
+
+    private FillMaskStream(Builder<IN, OUT> settings) {
+        this.settings = settings;
+    }
+
+    public static <IN, OUT> Builder<IN, OUT> builder() {
+        return new Builder<>();
+    }
+
+    /** The answered stream of {@code input}: one record out per record in. */
+    public SingleOutputStreamOperator<OUT> applyTo(DataStream<IN> input) {
+        FillMaskOperator<IN, OUT> operator = new FillMaskOperator<>(settings.modelFolder, settings.engineOptions,
+                settings.batchPolicy, settings.records, settings.poisonPills);
+        SingleOutputStreamOperator<OUT> answered = input.transform(settings.name, settings.outputType, operator);
+        return settings.uid == null ? answered : answered.uid(settings.uid);
+    }
+
+    /** How to build a {@link FillMaskStream}; the model folder, the records and the output type are required. */
+    public static final class Builder<IN, OUT> {
+        private Path modelFolder;
+        private EngineOptions engineOptions = EngineOptions.defaults();
+        private BatchPolicy batchPolicy = new BatchPolicy(16, Duration.ofMillis(20));
+        private FillMaskRecords<IN, OUT> records;
+        private RequestOf<IN> requestOf;
+        private AnswerTo<IN, OUT> answerTo;
+        private PoisonPills poisonPills = PoisonPills.DEAD_LETTER;
+        private TypeInformation<OUT> outputType;
+        private String name = "fill-mask";
+        private String uid;
+
+        private Builder() {}
+
+        /** A model folder in the Hugging Face ONNX export layout, the same path on every TaskManager. */
+        public Builder<IN, OUT> setModelFolder(Path folder) {
+            this.modelFolder = folder;
+            return this;
+        }
+
+        /** Session options and request limits; threads 0 (the default) means the TaskManager's cores / its slots. */
+        public Builder<IN, OUT> setEngineOptions(EngineOptions options) {
+            this.engineOptions = options;
+            return this;
+        }
+
+
+        /** When a micro-batch runs (default: 16 records or 20 ms). */
+        public Builder<IN, OUT> setBatchPolicy(BatchPolicy policy) {
+            this.batchPolicy = policy;
+            return this;
+        }
+
+        /** Both ways at once, with a record identity for poison-pill recovery ({@link FillMaskRecords#identity}). */
+        public Builder<IN, OUT> setRecords(FillMaskRecords<IN, OUT> records) {
+            this.records = records;
+            return this;
+        }
+
+        /** How to read the request of a record (with {@link #setAnswers}, instead of {@link #setRecords}). */
+        public Builder<IN, OUT> setRequests(RequestOf<IN> requestOf) {
+            this.requestOf = requestOf;
+            return this;
+        }
+
+        /** How to attach an answer to its record (with {@link #setRequests}). */
+        public Builder<IN, OUT> setAnswers(AnswerTo<IN, OUT> answerTo) {
+            this.answerTo = answerTo;
+            return this;
+        }
+
+        /** What to do with a record that fails the job again while it recovers (default: answer it with an error). */
+        public Builder<IN, OUT> setPoisonPills(PoisonPills policy) {
+            this.poisonPills = policy;
+            return this;
+        }
+
+        public Builder<IN, OUT> setOutputType(TypeInformation<OUT> type) {
+            this.outputType = type;
+            return this;
+        }
+
+        /** The operator's name (default {@code fill-mask}). */
+        public Builder<IN, OUT> setName(String operatorName) {
+            this.name = operatorName;
+            return this;
+        }
+
+        /** The operator's uid, to keep its state across changes of the job graph. */
+        public Builder<IN, OUT> setUid(String operatorUid) {
+            this.uid = operatorUid;
+            return this;
+        }
+
+        public FillMaskStream<IN, OUT> build() {
+            Objects.requireNonNull(modelFolder, "the model folder is required (setModelFolder)");
+            Objects.requireNonNull(outputType, "the output type is required (setOutputType)");
+            Objects.requireNonNull(engineOptions, "engine options");
+            Objects.requireNonNull(batchPolicy, "batch policy");
+            Objects.requireNonNull(poisonPills, "poison pills");
+            if (records != null && (requestOf != null || answerTo != null)) {
+                throw new IllegalStateException("give either setRecords(...) or setRequests(...) with setAnswers(...), not both");
+            }
+            if (records == null && (requestOf == null || answerTo == null)) {
+                throw new IllegalStateException("give either setRecords(...) or both setRequests(...) and setAnswers(...)");
+            }
+            if (records == null) {
+                records = new Functions<>(requestOf, answerTo);
+            }
+            return new FillMaskStream<>(this);
+        }
+    }
+
+    /** Records read and answered by two functions; no identity, so a poison pill is retried. */
+    private record Functions<IN, OUT>(RequestOf<IN> requestOf, AnswerTo<IN, OUT> answerTo)
+            implements FillMaskRecords<IN, OUT> {
+        @Override
+        public DecodedRequest decode(IN record) {
+            return requestOf.request(record);
+        }
+
+        @Override
+        public OUT answered(IN record, FillMaskAnswer answer) {
+            return answerTo.answered(record, answer);
+        }
+    }
+}

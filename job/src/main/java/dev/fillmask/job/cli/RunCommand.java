@@ -6,14 +6,8 @@ import dev.fillmask.job.local.LocalRun;
 
 import org.apache.flink.configuration.Configuration;
 
-import java.io.BufferedOutputStream;
-import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -59,41 +53,11 @@ final class RunCommand {
             run.serve();
             return 0;
         }
-        List<byte[]> requests = readRequests(cli.get("input"), in);
+        List<byte[]> requests = RequestLines.read(cli.get("input"), in);
         List<String> answers = run.answer(requests);
-        try (OutputStream sink = cli.has("output")
-                ? new BufferedOutputStream(Files.newOutputStream(Path.of(cli.get("output"))))
-                : new NonClosing(out)) {
-            for (String answer : answers) {
-                sink.write(answer.getBytes(StandardCharsets.UTF_8));
-                sink.write('\n');
-            }
-        }
+        RequestLines.write(answers, cli.has("output") ? cli.get("output") : null, out);
         err.println("fill-mask: answered " + answers.size() + " request(s)"
                 + (cli.has("output") ? " into " + cli.get("output") : ""));
         return 0;
-    }
-
-    private static List<byte[]> readRequests(String input, InputStream stdin) throws IOException {
-        try (InputStream source = input.equals("-") ? stdin : Files.newInputStream(Path.of(input))) {
-            LineReader lines = new LineReader(source);
-            List<byte[]> requests = new ArrayList<>();
-            for (byte[] line = lines.next(); line != null; line = lines.next()) {
-                requests.add(line);
-            }
-            return requests;
-        }
-    }
-
-    /** Standard output stays open after the answers are written. */
-    private static final class NonClosing extends java.io.FilterOutputStream {
-        NonClosing(OutputStream out) {
-            super(new BufferedOutputStream(out));
-        }
-
-        @Override
-        public void close() throws IOException {
-            flush();
-        }
     }
 }

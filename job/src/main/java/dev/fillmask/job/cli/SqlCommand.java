@@ -9,10 +9,7 @@ import dev.fillmask.job.sql.SqlScriptJob;
 
 import org.apache.flink.configuration.Configuration;
 
-import java.io.BufferedOutputStream;
-import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -66,16 +63,9 @@ final class SqlCommand {
             run.serve();
             return 0;
         }
-        List<byte[]> requests = readLines(cli.get("input"), in);
+        List<byte[]> requests = RequestLines.read(cli.get("input"), in);
         List<String> answers = run.answer(requests);
-        try (OutputStream sink = cli.has("output")
-                ? new BufferedOutputStream(Files.newOutputStream(Path.of(cli.get("output"))))
-                : new BufferedOutputStream(new NonClosingOutput(out))) {
-            for (String answer : answers) {
-                sink.write(answer.getBytes(StandardCharsets.UTF_8));
-                sink.write('\n');
-            }
-        }
+        RequestLines.write(answers, cli.has("output") ? cli.get("output") : null, out);
         err.println("fill-mask: answered " + answers.size() + " request(s) with "
                 + scriptName + (cli.has("output") ? " into " + cli.get("output") : ""));
         return 0;
@@ -90,28 +80,5 @@ final class SqlCommand {
             }
         }
         return result;
-    }
-
-    private static List<byte[]> readLines(String input, InputStream stdin) throws IOException {
-        try (InputStream source = input.equals("-") ? stdin : Files.newInputStream(Path.of(input))) {
-            LineReader lines = new LineReader(source);
-            List<byte[]> requests = new ArrayList<>();
-            for (byte[] line = lines.next(); line != null; line = lines.next()) {
-                requests.add(line);
-            }
-            return requests;
-        }
-    }
-
-    /** Standard output stays open after the answers are written. */
-    private static final class NonClosingOutput extends java.io.FilterOutputStream {
-        NonClosingOutput(OutputStream out) {
-            super(out);
-        }
-
-        @Override
-        public void close() throws IOException {
-            flush();
-        }
     }
 }

@@ -7,7 +7,7 @@ import dev.fillmask.schemas.FillMaskAnswer;
 import dev.fillmask.schemas.FillMaskCodec;
 import dev.fillmask.schemas.FillMaskRequest;
 import dev.fillmask.schemas.RequestLimits;
-import dev.fillmask.engine.testing.FuzzRuns;
+import dev.fillmask.schemas.FuzzRuns;
 import dev.fillmask.engine.testing.SharedDefaultModel;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;

@@ -9,6 +9,7 @@ import java.util.Map;
 /**
  * The options one sub-command takes ({@code --name value}, {@code --name=value}, {@code --flag}), parsed and
  * checked against what the command declared, so that every option shows up in {@code --help} and a typo is an error.
+ * A command that takes plain arguments too ({@code ./fill-mask model NAME}) says so with {@link #withArguments}.
  */
 public final class CommandLine {
     /** One option: its name without dashes, the value's placeholder (null for a flag), a description, a default. */
@@ -28,12 +29,22 @@ public final class CommandLine {
     private final String summary;
     private final Map<String, Option> declared = new LinkedHashMap<>();
     private final Map<String, String> values = new LinkedHashMap<>();
+    private final List<String> arguments = new ArrayList<>();
+    private String argumentsUsage;
+    private int maxArguments;
     private boolean help;
 
     public CommandLine(String command, String summary, List<Option> options) {
         this.command = command;
         this.summary = summary;
         options.forEach(o -> declared.put(o.name(), o));
+    }
+
+    /** Accepts up to {@code max} plain arguments, shown in the usage line as {@code usage} (e.g. "[NAME]"). */
+    public CommandLine withArguments(String usage, int max) {
+        this.argumentsUsage = usage;
+        this.maxArguments = max;
+        return this;
     }
 
     public CommandLine parse(String[] args) {
@@ -44,7 +55,11 @@ public final class CommandLine {
                 continue;
             }
             if (!arg.startsWith("--")) {
-                throw new UsageException("unexpected argument '" + arg + "' (see " + command + " --help)");
+                if (arguments.size() >= maxArguments) {
+                    throw new UsageException("unexpected argument '" + arg + "' (see " + command + " --help)");
+                }
+                arguments.add(arg);
+                continue;
             }
             String name = arg.substring(2);
             String value = null;
@@ -70,6 +85,11 @@ public final class CommandLine {
             }
         }
         return this;
+    }
+
+    /** The plain arguments, in order (none unless {@link #withArguments} allowed them). */
+    public List<String> arguments() {
+        return List.copyOf(arguments);
     }
 
     public boolean helpAsked() {
@@ -104,7 +124,8 @@ public final class CommandLine {
     }
 
     public void printHelp(PrintStream out) {
-        out.println("usage: ./fill-mask " + command + (declared.isEmpty() ? "" : " [options]"));
+        out.println("usage: ./fill-mask " + command + (declared.isEmpty() ? "" : " [options]")
+                + (argumentsUsage == null ? "" : " " + argumentsUsage));
         out.println();
         out.println(summary);
         if (!declared.isEmpty()) {

@@ -1,5 +1,6 @@
 package dev.fillmask.job;
 
+import dev.fillmask.engine.importer.ModelCatalog;
 import dev.fillmask.job.kafka.AnswerHeaders;
 import dev.fillmask.job.kafka.AnsweredRecord;
 import dev.fillmask.job.kafka.KafkaConnections;
@@ -10,7 +11,6 @@ import dev.fillmask.job.kafka.RecordSizeLimit;
 import dev.fillmask.schemas.RequestLimits;
 import dev.fillmask.udf.BatchPolicy;
 import dev.fillmask.udf.FillMaskStream;
-import dev.fillmask.engine.importer.DefaultModel;
 import dev.fillmask.engine.model.ModelVersion;
 
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -23,7 +23,6 @@ import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -106,21 +105,12 @@ public final class FillMaskJob {
         }
     }
 
-    /** The model folder the options name, or the default model (imported here first if missing). */
+    /**
+     * The model folder the options name (a built-in model's name, imported here first if missing, or a folder), or
+     * the default model. Resolved where the job is built; on a cluster the same path must exist on every TaskManager.
+     */
     public static Path modelFolder(Configuration options) {
-        return options.getOptional(FillMaskOptions.MODEL)
-                .filter(s -> !s.isBlank())
-                .map(Path::of)
-                .map(FillMaskJob::existingFolder)
-                .orElseGet(() -> DefaultModel.ensureImported(System.err));
-    }
-
-    private static Path existingFolder(Path folder) {
-        // Checked where the job is built; on a cluster the same path must exist on every TaskManager.
-        if (!Files.isDirectory(folder)) {
-            throw new IllegalArgumentException("the model folder " + folder.toAbsolutePath() + " does not exist");
-        }
-        return folder.toAbsolutePath();
+        return ModelCatalog.resolve(options.getOptional(FillMaskOptions.MODEL).orElse(""), System.err);
     }
 
     /** Entry point for {@code flink run}: {@code --bootstrap-servers HOST:PORT [--input-topic T] ...}. */

@@ -83,9 +83,10 @@ public final class FillMaskOptions {
 
     public static final ConfigOption<String> MODEL = ConfigOptions.key(PREFIX + "model")
             .stringType().noDefaultValue()
-            .withDescription("Model folder (Hugging Face ONNX export layout: model.onnx, tokenizer.json, "
-                    + "tokenizer_config.json, config.json), the same path on every TaskManager. Default: the imported "
-                    + "bert-base-uncased in $FILL_MASK_HOME (imported first if missing).");
+            .withDescription("A built-in model's name (bert-base-uncased, bert-base-multilingual-cased: imported into "
+                    + "$FILL_MASK_HOME first if missing) or a model folder (Hugging Face ONNX export layout: model.onnx, "
+                    + "tokenizer.json, tokenizer_config.json, config.json), the same path on every TaskManager. "
+                    + "Default: bert-base-uncased.");
 
     public static final ConfigOption<Integer> BATCH_SIZE = ConfigOptions.key(PREFIX + "batch-size")
             .intType().defaultValue(16)

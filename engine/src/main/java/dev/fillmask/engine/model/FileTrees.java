@@ -11,6 +11,21 @@ import java.nio.file.attribute.BasicFileAttributes;
 public final class FileTrees {
     private FileTrees() {}
 
+    /** The bytes of every regular file below {@code root}, without following links. */
+    public static long size(Path root) throws IOException {
+        long[] total = {0};
+        Files.walkFileTree(root, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                if (attrs.isRegularFile()) {
+                    total[0] += attrs.size();
+                }
+                return FileVisitResult.CONTINUE;
+            }
+        });
+        return total[0];
+    }
+
     /** Deletes {@code root} and everything below it, without following links; nothing if it does not exist. */
     public static void deleteRecursively(Path root) throws IOException {
         if (!Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {

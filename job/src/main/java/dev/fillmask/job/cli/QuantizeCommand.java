@@ -1,5 +1,6 @@
 package dev.fillmask.job.cli;
 
+import dev.fillmask.engine.importer.ModelCatalog;
 import dev.fillmask.job.CommandLine;
 import dev.fillmask.job.FillMaskOptions;
 import dev.fillmask.job.JobArguments;
@@ -7,7 +8,6 @@ import dev.fillmask.job.bench.BenchCorpus;
 import dev.fillmask.schemas.FillMaskRequest;
 import dev.fillmask.engine.EngineOptions;
 import dev.fillmask.engine.FillMaskEngine;
-import dev.fillmask.engine.importer.DefaultModel;
 import dev.fillmask.engine.quantize.AccuracyReport;
 import dev.fillmask.engine.quantize.CpuFeatures;
 import dev.fillmask.engine.quantize.Int8Options;
@@ -69,7 +69,7 @@ final class QuantizeCommand {
         Int8Options options = new Int8Options(!cli.flag("per-tensor"), reduceRange,
                 cli.intValue("outlier-channels", 0), cli.intValue("float-layers", 0),
                 parseActivationScales(cli.get("activation-scales")));
-        Path model = cli.has("model") ? Path.of(cli.get("model")) : DefaultModel.ensureImported(err);
+        Path model = ModelCatalog.resolve(cli.has("model") ? cli.get("model") : "", err);
         Int8Quantizer.FolderResult result = Int8Quantizer.quantizeFolder(model, Path.of(cli.get("out")), options, err);
         err.println("fill-mask quantize: " + result.describe());
         if (cli.flag("no-report")) {

@@ -1,5 +1,6 @@
 package dev.fillmask.udf.sql;
 
+import dev.fillmask.engine.importer.BuiltInModel;
 import dev.fillmask.engine.ExecutionProvider;
 
 import dev.fillmask.engine.importer.DefaultModel;
@@ -31,10 +32,10 @@ public final class FillMaskModelOptions {
 
     public static final ConfigOption<String> MODEL = ConfigOptions.key("model")
             .stringType().defaultValue(DefaultModel.NAME)
-            .withDescription("Model folder (Hugging Face ONNX export layout: model.onnx, tokenizer.json, "
-                    + "tokenizer_config.json, config.json), the same path on every TaskManager, or '"
-                    + DefaultModel.NAME + "': the built-in model, imported into $FILL_MASK_HOME where the statement is "
-                    + "planned (imported first if missing).");
+            .withDescription("A built-in model's name (" + String.join(", ", BuiltInModel.names()) + ": imported "
+                    + "into $FILL_MASK_HOME where the statement is planned, first if missing) or a model folder (Hugging "
+                    + "Face ONNX export layout: model.onnx, tokenizer.json, tokenizer_config.json, config.json), the "
+                    + "same path on every TaskManager.");
 
     public static final ConfigOption<Integer> TOP_K = ConfigOptions.key("top-k")
             .intType().defaultValue(FillMaskRequest.DEFAULT_TOP_K)

@@ -1,10 +1,11 @@
 package dev.fillmask.udf.sql;
 
+import dev.fillmask.engine.importer.ModelImportException;
+import dev.fillmask.engine.importer.ModelCatalog;
 import dev.fillmask.engine.EngineOptions;
 import dev.fillmask.engine.EngineStartException;
 import dev.fillmask.engine.ExecutionProvider;
 import dev.fillmask.engine.FillMaskEngine;
-import dev.fillmask.engine.importer.DefaultModel;
 import dev.fillmask.engine.model.ModelFolderException;
 import dev.fillmask.schemas.RequestLimits;
 import dev.fillmask.udf.BatchPolicy;
@@ -15,7 +16,6 @@ import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.table.functions.FunctionContext;
 
 import java.io.Serializable;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
 
@@ -73,16 +73,12 @@ public record ModelSettings(String modelFolder, EngineOptions engineOptions, Bat
     }
 
     private static Path modelFolder(String model) {
-        if (model.isBlank() || model.trim().equals(DefaultModel.NAME)) {
-            return DefaultModel.ensureImported(System.err);
+        // Resolved where the statement is planned; on a cluster the same path must exist on every TaskManager.
+        try {
+            return ModelCatalog.resolve(model, System.err);
+        } catch (ModelImportException e) {
+            throw new IllegalArgumentException("'" + FillMaskModelOptions.MODEL.key() + "': " + e.getMessage(), e);
         }
-        Path folder = Path.of(model.trim());
-        // Checked where the statement is planned; on a cluster the same path must exist on every TaskManager.
-        if (!Files.isDirectory(folder)) {
-            throw new IllegalArgumentException("'" + FillMaskModelOptions.MODEL.key() + "': the model folder "
-                    + folder.toAbsolutePath() + " does not exist (give a folder, or '" + DefaultModel.NAME + "')");
-        }
-        return folder.toAbsolutePath();
     }
 
     /** This subtask's engine: its share of the cores, its GPU. */

@@ -8,7 +8,10 @@ import dev.fillmask.job.local.RequestFeeder;
 import dev.fillmask.job.local.Topics;
 import dev.fillmask.schemas.FillMaskAnswer;
 import dev.fillmask.schemas.FillMaskCodec;
+import dev.fillmask.engine.importer.BuiltInModel;
+import dev.fillmask.engine.testing.SharedBuiltInModels;
 import dev.fillmask.engine.testing.SharedDefaultModel;
+import dev.fillmask.job.kafka.AnswerHeaders;
 
 import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.configuration.Configuration;
@@ -48,6 +51,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The whole job on a Flink MiniCluster (one TaskManager, two slots) against a real KRaft broker in this JVM, with the
  * real default model: every request gets exactly one answer (read_committed), equal to {@code ./fill-mask predict}'s;
  * every error answer also has its dead letter; and a failure after answers were committed loses and repeats nothing.
+ * The built-in multilingual model, chosen by its name, serves the job the same way.
  */
 class FillMaskJobITCase {
     private static final int PARALLELISM = 2;
@@ -159,6 +163,47 @@ class FillMaskJobITCase {
                 String why = header(letter, DeadLetterEncoder.HEADER_MESSAGE);
                 FillMaskAnswer answer = codec.readAnswer(expected.get(i));
                 assertEquals(((FillMaskAnswer.Error) answer).message(), why);
+            }
+        } finally {
+            job.cancel().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void theMultilingualModelChosenByNameAnswersInEveryLanguageAsPredictDoes() throws Exception {
+        Path multilingual = SharedBuiltInModels.path(BuiltInModel.BERT_BASE_MULTILINGUAL_CASED);
+        Configuration options = options("multilingual");
+        options.set(FillMaskOptions.MODEL, BuiltInModel.BERT_BASE_MULTILINGUAL_CASED.modelName());
+        List<byte[]> values = new ArrayList<>();
+        for (String request : List.of(
+                "{\"inputs\":\"Berlin ist die [MASK] von Deutschland.\"}",
+                "{\"inputs\":\"Paris est la [MASK] de la France.\",\"parameters\":{\"top_k\":3}}",
+                "{\"inputs\":\"東京は日本の[MASK]です。\"}",
+                "{\"inputs\":\"Madrid es la [MASK] de España.\",\"parameters\":{\"targets\":[\"capital\",\"ciudad\"]}}",
+                "{\"inputs\":\"Москва — [MASK] России.\"}",
+                "{\"inputs\":\"Roma è la [MASK] d'Italia e [MASK] è il Tevere.\",\"parameters\":{\"top_k\":2}}",
+                "{\"inputs\":\"Hello I'm a [MASK] model.\"}",
+                "{\"inputs\":\"no mask in this one\"}")) {
+            values.add(request.getBytes(StandardCharsets.UTF_8));
+        }
+        List<String> keys = keys("multilingual", values.size());
+        JobClient job = startJob(options, null);
+        try (AnswerCollector answers = new AnswerCollector(kafka.bootstrapServers(), new Properties(),
+                options.get(FillMaskOptions.OUTPUT_TOPIC))) {
+            RequestFeeder.send(kafka.bootstrapServers(), new Properties(), options.get(FillMaskOptions.INPUT_TOPIC),
+                    keys, values);
+            Set<String> awaited = new LinkedHashSet<>(keys);
+            assertTrue(answers.awaitKeys(awaited, Duration.ofMinutes(5), () -> false, n -> {}),
+                    "answered only " + answers.answersByKey().size() + " of " + keys.size());
+            List<String> expected = PredictReference.answers(multilingual, values);
+            for (int i = 0; i < keys.size(); i++) {
+                assertEquals(expected.get(i), answers.answersByKey().get(keys.get(i)), "request " + i + ": " + text(values.get(i)));
+            }
+            // And the words themselves, as an independent conversion of the same weights gives them.
+            assertTrue(answers.answersByKey().get(keys.get(0)).startsWith(
+                    "[{\"sequence\":\"Berlin ist die Hauptstadt von Deutschland.\",\"score\":0.94"), answers.answersByKey().get(keys.get(0)));
+            for (ConsumerRecord<byte[], byte[]> record : answers.records()) {
+                assertEquals(BuiltInModel.BERT_BASE_MULTILINGUAL_CASED.modelName(), header(record, AnswerHeaders.HEADER_MODEL));
             }
         } finally {
             job.cancel().get(30, TimeUnit.SECONDS);

@@ -22,6 +22,7 @@ import java.util.function.ToIntFunction;
 public final class BenchCorpus {
     public static final String RESOURCE = "/bench/corpus.jsonl";
     static final int LONG_TOKENS = 128;
+    private static final String CORPUS_MASK = "[MASK]";
 
     private BenchCorpus() {}
 
@@ -35,6 +36,13 @@ public final class BenchCorpus {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** The corpus is written with BERT's {@code [MASK]}: the same requests for a model whose mask token differs. */
+    static List<FillMaskRequest> inMaskTokenOf(List<FillMaskRequest> requests, String maskToken) {
+        return requests.stream()
+                .map(r -> new FillMaskRequest(r.inputs().replace(CORPUS_MASK, maskToken), r.topK(), r.targets()))
+                .toList();
     }
 
     /** The valid requests of a JSONL stream (the corpus has no others). */

@@ -7,6 +7,7 @@ import dev.fillmask.schemas.FillMaskCodec;
 import dev.fillmask.schemas.FillMaskRequest;
 import dev.fillmask.engine.EngineOptions;
 import dev.fillmask.engine.FillMaskEngine;
+import dev.fillmask.engine.model.ModelFolder;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -16,10 +17,12 @@ import java.util.Locale;
 
 /**
  * {@code ./fill-mask bench}: the raw ONNX Runtime session (the ceiling), the engine, and the streaming job end to end,
- * on the same corpus in the same run, as one table with each one's ratio to the ceiling.
+ * on the same corpus in the same run, as one table with each one's ratio to the ceiling; then the engine on other
+ * models (the other built-in ones by default), each with the memory its session takes.
  */
 public final class Benchmark {
     private final Path model;
+    private final List<Path> otherModels;
     private final int threads;
     private final int rounds;
     private final ListenAddress listen;
@@ -29,10 +32,16 @@ public final class Benchmark {
     static final String RAW = "raw ONNX Runtime session";
     static final String RAW_GROUPED = "raw ONNX Runtime session, grouped by length as the engine";
     static final String ENGINE = "engine (predict path)";
+    static final String OTHER_MODEL = "engine on ";
 
-    /** {@code listen}: where the streaming job's broker and local Flink cluster listen. */
-    public Benchmark(Path model, int threads, int rounds, ListenAddress listen, PrintStream out, PrintStream progress) {
+    /**
+     * {@code otherModels}: models that get an engine row of their own (batch 16, with the memory their session takes)
+     * beside {@code model}'s; {@code listen}: where the streaming job's broker and local Flink cluster listen.
+     */
+    public Benchmark(Path model, List<Path> otherModels, int threads, int rounds, ListenAddress listen, PrintStream out,
+                     PrintStream progress) {
         this.model = model;
+        this.otherModels = List.copyOf(otherModels);
         this.threads = threads;
         this.rounds = rounds;
         this.listen = listen;
@@ -49,7 +58,7 @@ public final class Benchmark {
         double raw16Grouped;
         double rawLong;
         try (RawSessionBenchmark raw = RawSessionBenchmark.open(model, options)) {
-            int maxLength = dev.fillmask.engine.model.ModelFolder.open(model).maxLength();
+            int maxLength = ModelFolder.open(model).maxLength();
             longSet = BenchCorpus.longSet(shortSet, maskToken(), text -> raw.tokenize(List.of(text)).get(0).length,
                     maxLength);
             List<long[]> allShortIds = raw.tokenize(shortSet.stream().map(FillMaskRequest::inputs).toList());
@@ -75,10 +84,18 @@ public final class Benchmark {
         }
         double engine1;
         double engine16;
+        SessionMemory memory = SessionMemory.before();
         try (FillMaskEngine engine = FillMaskEngine.open(model, options)) {
-            engine1 = engineRow(engine, shortSet, 1, "short", Math.max(1, rounds / 3), raw1);
-            engine16 = engineRow(engine, shortSet, 16, "short", rounds, raw16Grouped);
-            engineRow(engine, longSet, 4, "long", Math.max(1, rounds / 3), rawLong);
+            engine1 = engineRow(engine, shortSet, 1, "short", Math.max(1, rounds / 3), raw1, "");
+            engine16 = engineRow(engine, shortSet, 16, "short", rounds, raw16Grouped, memory.describe(model));
+            engineRow(engine, longSet, 4, "long", Math.max(1, rounds / 3), rawLong, "");
+        }
+        for (Path other : otherModels) {
+            SessionMemory otherMemory = SessionMemory.before();
+            try (FillMaskEngine engine = FillMaskEngine.open(other, options)) {
+                otherModelRow(engine, other, BenchCorpus.inMaskTokenOf(shortSet, ModelFolder.open(other).maskToken()),
+                        otherMemory);
+            }
         }
         double stream = Double.NaN;
         double sql = Double.NaN;
@@ -103,13 +120,29 @@ public final class Benchmark {
                 grouped ? " grouped by length" : "", set);
         RawSessionBenchmark.Figures f = raw.measure(ids, batch, r, grouped);
         rows.add(new String[] {grouped ? RAW_GROUPED : RAW, set, Integer.toString(batch), fmt(f.sequencesPerSecond()),
-                fmt(f.paddedTokensPerSecond()), "1.00", ""});
+                fmt(f.paddedTokensPerSecond()), "1.00", "", ""});
         return f.sequencesPerSecond();
     }
 
     private double engineRow(FillMaskEngine engine, List<FillMaskRequest> requests, int batch, String set, int r,
-                             double rawRate) {
+                             double rawRate, String memory) {
         progress.printf(Locale.ROOT, "bench: engine, batch %d, %s set...%n", batch, set);
+        double rate = engineRate(engine, requests, batch, r);
+        rows.add(new String[] {ENGINE, set, Integer.toString(batch), fmt(rate), "",
+                String.format(Locale.ROOT, "%.2f", rate / rawRate), "", memory});
+        return rate;
+    }
+
+    /** Another model on the same sentences (its own mask token), batch 16: no raw row, so no ratio. */
+    private void otherModelRow(FillMaskEngine engine, Path other, List<FillMaskRequest> requests, SessionMemory memory) {
+        String name = String.valueOf(other.getFileName());
+        progress.printf(Locale.ROOT, "bench: engine on %s, batch 16, short set...%n", name);
+        double rate = engineRate(engine, requests, 16, rounds);
+        rows.add(new String[] {OTHER_MODEL + name, "short", "16", fmt(rate), "", "", "", memory.describe(other)});
+    }
+
+    /** Requests per second, the median of {@code r} passes after one to warm up. */
+    private static double engineRate(FillMaskEngine engine, List<FillMaskRequest> requests, int batch, int r) {
         predictAll(engine, requests, batch);
         double[] seconds = new double[Math.max(1, r)];
         for (int i = 0; i < seconds.length; i++) {
@@ -117,10 +150,7 @@ public final class Benchmark {
             predictAll(engine, requests, batch);
             seconds[i] = (System.nanoTime() - start) / 1e9;
         }
-        double rate = requests.size() / Rounds.median(seconds);
-        rows.add(new String[] {ENGINE, set, Integer.toString(batch), fmt(rate), "",
-                String.format(Locale.ROOT, "%.2f", rate / rawRate), ""});
-        return rate;
+        return requests.size() / Rounds.median(seconds);
     }
 
     private static void predictAll(FillMaskEngine engine, List<FillMaskRequest> requests, int batch) {
@@ -151,22 +181,23 @@ public final class Benchmark {
             rows.add(new String[] {label, "short", "16", fmt(t.perSecond()), "",
                     String.format(Locale.ROOT, "%.2f", t.perSecond() / rawRate),
                     String.format(Locale.ROOT, "p50 %.0f / p95 %.0f / p99 %.0f ms at %.1f req/s", l.p50Millis(),
-                            l.p95Millis(), l.p99Millis(), t.perSecond() / 2)});
+                            l.p95Millis(), l.p99Millis(), t.perSecond() / 2), ""});
             return t.perSecond();
         }
     }
 
     private void printTable() {
-        String[] head = {"what", "set", "batch", "req/s", "padded tokens/s", "ratio to raw", "latency (produce -> answer)"};
+        String[] head = {"what", "set", "batch", "req/s", "padded tokens/s", "ratio to raw", "latency (produce -> answer)",
+                "memory"};
         out.println("| " + String.join(" | ", head) + " |");
-        out.println("|---|---|---|---|---|---|---|");
+        out.println("|---|---|---|---|---|---|---|---|");
         for (String[] row : rows) {
             out.println("| " + String.join(" | ", row) + " |");
         }
     }
 
     private String maskToken() {
-        return dev.fillmask.engine.model.ModelFolder.open(model).maskToken();
+        return ModelFolder.open(model).maskToken();
     }
 
     private static double average(List<long[]> ids) {

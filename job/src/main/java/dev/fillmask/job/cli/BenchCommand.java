@@ -1,5 +1,6 @@
 package dev.fillmask.job.cli;
 
+import dev.fillmask.engine.importer.BuiltInModel;
 import dev.fillmask.engine.importer.ModelCatalog;
 import dev.fillmask.job.CommandLine;
 import dev.fillmask.job.FillMaskOptions;
@@ -26,6 +27,9 @@ final class BenchCommand {
             JobArguments.options(List.of(FillMaskOptions.MODEL, FillMaskOptions.THREADS)).stream(), Stream.of(
             new CommandLine.Option("rounds", "N", "passes over the corpus per measurement", "3"),
             new CommandLine.Option("no-stream", null, "leave out the streaming job", null),
+            new CommandLine.Option("other-models", "LIST", "comma-separated models (built-in names or folders) that get "
+                    + "an engine row of their own with their memory; 'none' for none (imported first if needed)",
+                    "the other built-in models"),
             new CommandLine.Option("heads-and-int8", null,
                     "compare the LM head forms and int8 variants of the default model instead", null),
             new CommandLine.Option("int8-variants", "LIST", "with --heads-and-int8: comma-separated variants, "
@@ -35,6 +39,19 @@ final class BenchCommand {
             ListenOption.OPTION)).toList();
 
     private BenchCommand() {}
+
+    private static List<Path> otherModels(CommandLine cli, Path model, PrintStream err) {
+        List<String> names = !cli.has("other-models") ? BuiltInModel.names()
+                : cli.get("other-models").equals("none") ? List.of()
+                : List.of(cli.get("other-models").split(","));
+        return names.stream()
+                .map(String::trim)
+                .filter(n -> !n.isEmpty())
+                .map(n -> ModelCatalog.resolve(n, err))
+                .filter(p -> !p.toAbsolutePath().equals(model.toAbsolutePath()))
+                .distinct()
+                .toList();
+    }
 
     static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
         CommandLine cli = new CommandLine("bench", SUMMARY, OPTIONS).parse(args);
@@ -48,8 +65,8 @@ final class BenchCommand {
             return 0;
         }
         Path model = ModelCatalog.resolve(cli.has("model") ? cli.get("model") : "", err);
-        new Benchmark(model, cli.intValue("threads", 0), cli.intValue("rounds", 1), ListenOption.of(cli), out, err)
-                .run(!cli.flag("no-stream"));
+        new Benchmark(model, otherModels(cli, model, err), cli.intValue("threads", 0), cli.intValue("rounds", 1),
+                ListenOption.of(cli), out, err).run(!cli.flag("no-stream"));
         return 0;
     }
 }

@@ -17,7 +17,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@code ./fill-mask bench} runs and prints its table, on the tiny model (seconds, not minutes): a row per raw-session
- * configuration, the grouped raw row the engine's ratio is taken against, the engine rows, and the summary. Figures
+ * configuration, the grouped raw row the engine's ratio is taken against, the engine rows, another model's row with
+ * its memory, and the summary. Figures
  * are not asserted: a benchmark measures, it does not pass or fail.
  */
 class BenchmarkTest {
@@ -29,7 +30,9 @@ class BenchmarkTest {
         Path model = TinyMaskedLm.write(dir.resolve("tiny"));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream progress = new ByteArrayOutputStream();
-        new Benchmark(model, 1, 1, ListenAddress.loopback(), new PrintStream(out, true, StandardCharsets.UTF_8),
+        Path other = TinyMaskedLm.write(dir.resolve("other-tiny"));
+        new Benchmark(model, List.of(other), 1, 1, ListenAddress.loopback(),
+                new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(progress, true, StandardCharsets.UTF_8)).run(false);
         List<String> lines = out.toString(StandardCharsets.UTF_8).lines().toList();
         List<String> rows = lines.stream().filter(l -> l.startsWith("| ") && !l.startsWith("| what")).toList();
@@ -37,12 +40,14 @@ class BenchmarkTest {
                         Benchmark.RAW + " | short | 1", Benchmark.RAW + " | short | 4", Benchmark.RAW + " | short | 16",
                         Benchmark.RAW_GROUPED + " | short | 16", Benchmark.RAW + " | long | 4",
                         Benchmark.ENGINE + " | short | 1", Benchmark.ENGINE + " | short | 16",
-                        Benchmark.ENGINE + " | long | 4"),
+                        Benchmark.ENGINE + " | long | 4", Benchmark.OTHER_MODEL + "other-tiny | short | 16"),
                 rows.stream().map(r -> r.substring(2, nthIndexOf(r, " | ", 3))).toList());
         for (String row : rows) {
             double rate = Double.parseDouble(row.split(" \\| ")[3]);
             assertTrue(rate > 0, "a positive rate: " + row);
         }
+        String otherRow = rows.get(rows.size() - 1);
+        assertTrue(otherRow.matches(".* \\| weights [\\d,]+ MB, RSS [+-][\\d,]+ MB \\|$"), otherRow);
         assertTrue(lines.get(lines.size() - 1).startsWith("summary: engine/raw "), lines.get(lines.size() - 1));
     }
 

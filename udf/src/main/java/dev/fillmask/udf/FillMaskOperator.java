@@ -360,6 +360,14 @@ public final class FillMaskOperator<IN, OUT> extends AbstractStreamOperator<OUT>
         return folder != null ? folder : System.getProperty("java.io.tmpdir");
     }
 
+    /** For tests in this package: waits until the model being loaded, if any, is loaded or has failed (not swapped yet). */
+    void awaitLoad() {
+        CompletableFuture<ModelLoader.Result> inFlight = load;
+        if (inFlight != null) {
+            inFlight.join();
+        }
+    }
+
     /** For tests in this package: the metrics after {@link #open()}. */
     FillMaskMetrics metrics() {
         return metrics;

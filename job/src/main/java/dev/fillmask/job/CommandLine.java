@@ -29,6 +29,9 @@ public final class CommandLine {
     private final Map<String, Option> declared = new LinkedHashMap<>();
     private final Map<String, String> values = new LinkedHashMap<>();
     private boolean help;
+    /** The name of the arguments that are no options ({@code MODEL}), or null when a command takes none. */
+    private String argumentsName;
+    private final List<String> arguments = new ArrayList<>();
 
     public CommandLine(String command, String summary, List<Option> options) {
         this.command = command;
@@ -36,11 +39,26 @@ public final class CommandLine {
         options.forEach(o -> declared.put(o.name(), o));
     }
 
+    /** This command also takes arguments that are no options, shown as {@code name} in its usage line. */
+    public CommandLine withArguments(String name) {
+        this.argumentsName = name;
+        return this;
+    }
+
+    /** The arguments that are no options, in order. */
+    public List<String> arguments() {
+        return List.copyOf(arguments);
+    }
+
     public CommandLine parse(String[] args) {
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             if (arg.equals("--help") || arg.equals("-h")) {
                 help = true;
+                continue;
+            }
+            if (!arg.startsWith("--") && argumentsName != null) {
+                arguments.add(arg);
                 continue;
             }
             if (!arg.startsWith("--")) {
@@ -104,7 +122,8 @@ public final class CommandLine {
     }
 
     public void printHelp(PrintStream out) {
-        out.println("usage: ./fill-mask " + command + (declared.isEmpty() ? "" : " [options]"));
+        out.println("usage: ./fill-mask " + command + (declared.isEmpty() ? "" : " [options]")
+                + (argumentsName == null ? "" : " " + argumentsName));
         out.println();
         out.println(summary);
         if (!declared.isEmpty()) {

@@ -42,8 +42,8 @@ import java.util.concurrent.CompletableFuture;
  * opened in {@link #open()} and closed in {@link #close()}. Records wait in a micro-batch that runs when it is full,
  * when its oldest record has waited the policy's delay, before every checkpoint barrier leaves the operator and at
  * the end of input. So the buffer is always empty when state is snapshotted: no record ever sits outside
- * checkpointed state, and the operator needs no state of its own. (Flink chains it to its neighbours by default:
- * no copies, no network hop.) Answers leave in arrival order, so the output of
+ * checkpointed state, and the records need no state of the operator's own (its only state is the model it serves,
+ * below). (With one input, Flink chains it to its neighbours by default: no copies, no network hop.) Answers leave in arrival order, so the output of
  * one input partition keeps its order. A record whose request is malformed gets its error answer in its place.
  *
  * <p>A request the engine cannot answer gets its error answer; the engine itself keeps such a failure to the request

@@ -11,6 +11,9 @@ import dev.fillmask.job.kafka.RecordSizeLimit;
 import dev.fillmask.schemas.RequestLimits;
 import dev.fillmask.udf.BatchPolicy;
 import dev.fillmask.udf.FillMaskStream;
+import dev.fillmask.udf.ModelChange;
+import dev.fillmask.udf.ModelResolver;
+import dev.fillmask.udf.ModelStatus;
 import dev.fillmask.engine.model.ModelVersion;
 
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -21,14 +24,16 @@ import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 import java.nio.file.Path;
 
 /**
  * The streaming job: requests → the fill-mask operator (one ONNX session per slot, micro-batched) → answers, and the
- * requests answered with an error also to the dead letters. It takes its source and sinks from outside, so a test can
- * hand it others; {@link #main} wires Kafka.
+ * requests answered with an error also to the dead letters. With a control source, its model changes reach every
+ * subtask of the operator (model swaps) and their statuses go to a status sink. It takes its sources and sinks from
+ * outside, so a test can hand it others; {@link #main} wires Kafka.
  */
 public final class FillMaskJob {
     public static final String NAME = "fill-mask";
@@ -38,20 +43,37 @@ public final class FillMaskJob {
     private final Source<KafkaRecord, ?, ?> source;
     private final Sink<AnsweredRecord> answers;
     private final Sink<AnsweredRecord> deadLetters;
+    private final Source<ModelChange, ?, ?> modelChanges;
+    private final Sink<ModelStatus> modelStatuses;
 
+    /** The job without model swaps. */
     public FillMaskJob(Configuration options, Path modelFolder, Source<KafkaRecord, ?, ?> source,
                        Sink<AnsweredRecord> answers, Sink<AnsweredRecord> deadLetters) {
+        this(options, modelFolder, source, answers, deadLetters, null, null);
+    }
+
+    /** The job whose model {@code modelChanges} swap (both null: no swaps), reporting to {@code modelStatuses}. */
+    public FillMaskJob(Configuration options, Path modelFolder, Source<KafkaRecord, ?, ?> source,
+                       Sink<AnsweredRecord> answers, Sink<AnsweredRecord> deadLetters,
+                       Source<ModelChange, ?, ?> modelChanges, Sink<ModelStatus> modelStatuses) {
+        if ((modelChanges == null) != (modelStatuses == null)) {
+            throw new IllegalArgumentException("model changes and their statuses go together");
+        }
         this.options = options;
         this.modelFolder = modelFolder;
         this.source = source;
         this.answers = answers;
         this.deadLetters = deadLetters;
+        this.modelChanges = modelChanges;
+        this.modelStatuses = modelStatuses;
     }
 
-    /** The job on Kafka, as the options say. */
+    /** The job on Kafka, as the options say; with model swaps unless {@code --control-topic} is empty. */
     public static FillMaskJob onKafka(Configuration options) {
         KafkaConnections kafka = new KafkaConnections(options);
-        return new FillMaskJob(options, modelFolder(options), kafka.source(), kafka.answerSink(), kafka.deadLetterSink());
+        boolean swaps = kafka.controlTopic().isPresent();
+        return new FillMaskJob(options, modelFolder(options), kafka.source(), kafka.answerSink(), kafka.deadLetterSink(),
+                swaps ? kafka.controlSource() : null, swaps ? kafka.statusSink() : null);
     }
 
     /** Checkpointing, parallelism and object reuse for {@code env}, from the options. */
@@ -76,11 +98,23 @@ public final class FillMaskJob {
                         options.get(FillMaskOptions.BATCH_MAX_DELAY)))
                 .setRecords(new KafkaRequests(limits, recordLimit, answerHeaders(options, modelFolder)))
                 .setPoisonPills(options.get(FillMaskOptions.POISON_PILLS))
+                .setModelResolver(new JobModels())
                 .setOutputType(TypeInformation.of(AnsweredRecord.class))
                 .setName("fill-mask").setUid("fill-mask")
                 .build();
-        DataStream<AnsweredRecord> answered = fillMask.applyTo(
-                env.fromSource(source, WatermarkStrategy.noWatermarks(), "requests").uid("requests"));
+        DataStream<KafkaRecord> requests =
+                env.fromSource(source, WatermarkStrategy.noWatermarks(), "requests").uid("requests");
+        SingleOutputStreamOperator<AnsweredRecord> answered;
+        if (modelChanges == null) {
+            answered = fillMask.applyTo(requests);
+        } else {
+            // One reader: a control topic has one partition, and every subtask gets each change anyway.
+            DataStream<ModelChange> changes = env.fromSource(modelChanges, WatermarkStrategy.noWatermarks(),
+                    "model-control").uid("model-control").setParallelism(1);
+            answered = fillMask.applyTo(requests, changes);
+            answered.getSideOutput(FillMaskStream.MODEL_STATUS).sinkTo(modelStatuses)
+                    .name("model-status").uid("model-status");
+        }
         answered.sinkTo(answers).name("answers").uid("answers");
         answered.filter(new IsError()).name("errors").uid("errors")
                 .sinkTo(deadLetters).name("dead-letters").uid("dead-letters");
@@ -110,7 +144,26 @@ public final class FillMaskJob {
      * the default model. Resolved where the job is built; on a cluster the same path must exist on every TaskManager.
      */
     public static Path modelFolder(Configuration options) {
-        return ModelCatalog.resolve(options.getOptional(FillMaskOptions.MODEL).orElse(""), System.err);
+        return resolveModel(options.getOptional(FillMaskOptions.MODEL).orElse(null));
+    }
+
+    /**
+     * The folder of a model as {@code --model} or a model swap names it: a built-in model's name (imported first if
+     * missing), an imported hub id, or a folder; none (null or blank) is the default model. {@link ModelCatalog} is
+     * the one place that turns a model's name into its folder.
+     */
+    public static Path resolveModel(String model) {
+        return ModelCatalog.resolve(model, System.err);
+    }
+
+    /** How the operator resolves the model of a swap, on its TaskManager: {@link #resolveModel}. */
+    static final class JobModels implements ModelResolver {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public Path resolve(String model) {
+            return resolveModel(model);
+        }
     }
 
     /** Entry point for {@code flink run}: {@code --bootstrap-servers HOST:PORT [--input-topic T] ...}. */
@@ -118,6 +171,7 @@ public final class FillMaskJob {
         Configuration options = JobArguments.parse(args);
         // A wrong password or an untrusted broker certificate ends the start here, not in endless restarts.
         KafkaPreflight.check(options);
+        new KafkaConnections(options).ensureSwapTopics();
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         FillMaskJob job = onKafka(options);
         job.configure(env);

@@ -48,6 +48,20 @@ public final class FillMaskOptions {
             .withDescription("Topic that receives every request answered with an error, untouched, with headers "
                     + "saying why and where it came from (Kafka Connect's __connect.errors.* convention).");
 
+    public static final ConfigOption<String> CONTROL_TOPIC = ConfigOptions.key(PREFIX + "control-topic")
+            .stringType().defaultValue("fill-mask-control")
+            .withDescription("Topic of model swaps: a record {\"model\": \"NAME or folder\", \"version\": \"...\"} "
+                    + "(version optional: the 16 hex digits of fill-mask.model.version, or 8 or more of them, that the "
+                    + "model must have) makes every subtask load that model beside its own and serve it from its next "
+                    + "batch on, without a restart (./fill-mask swap sends one). Read from the job's start on (and from "
+                    + "its checkpoint when restored); one partition keeps the swaps in order. Empty: no swaps.");
+
+    public static final ConfigOption<String> STATUS_TOPIC = ConfigOptions.key(PREFIX + "status-topic")
+            .stringType().defaultValue("fill-mask-status")
+            .withDescription("Topic where each subtask says what it did with each model swap: one JSON record per "
+                    + "subtask and swap (subtask, model, version, outcome swapped/failed/rejected, error), keyed by "
+                    + "the control record's key. Written at once (at-least-once), not with the checkpoints.");
+
     public static final ConfigOption<String> GROUP_ID = ConfigOptions.key(PREFIX + "group-id")
             .stringType().defaultValue("fill-mask")
             .withDescription("Kafka consumer group (offsets are committed on checkpoints, for monitoring lag).");
@@ -159,8 +173,8 @@ public final class FillMaskOptions {
 
     /** Every option, in the order of the help text and the README. */
     public static final List<ConfigOption<?>> ALL = List.of(
-            BOOTSTRAP_SERVERS, INPUT_TOPIC, OUTPUT_TOPIC, ANSWER_HEADERS, DEAD_LETTER_TOPIC, GROUP_ID,
-            STARTING_OFFSETS, DELIVERY_GUARANTEE, TRANSACTIONAL_ID_PREFIX, KAFKA_PROPERTIES, PARALLELISM,
+            BOOTSTRAP_SERVERS, INPUT_TOPIC, OUTPUT_TOPIC, ANSWER_HEADERS, DEAD_LETTER_TOPIC, CONTROL_TOPIC, STATUS_TOPIC,
+            GROUP_ID, STARTING_OFFSETS, DELIVERY_GUARANTEE, TRANSACTIONAL_ID_PREFIX, KAFKA_PROPERTIES, PARALLELISM,
             CHECKPOINT_INTERVAL, MODEL, BATCH_SIZE, BATCH_MAX_DELAY, THREADS, PROVIDER, DEVICE, CPU_FALLBACK, OPTIMIZATION,
             MAX_REQUEST_BYTES, MAX_INPUT_CHARS, MAX_MASKS, MAX_TARGETS, MAX_TOP_K, MAX_ANSWER_BYTES, POISON_PILLS,
             BROKER_WAIT);

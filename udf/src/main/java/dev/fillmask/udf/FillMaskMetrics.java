@@ -33,11 +33,17 @@ public final class FillMaskMetrics {
     public final Counter errors;
     /** Records answered with an error because they failed the job before ({@link PoisonPills}). */
     public final Counter poisonPills;
+    /** Models swapped in while the job runs ({@link ModelChange}), and swaps that failed (the old model stayed). */
+    public final Counter modelSwaps;
+    public final Counter modelSwapFailures;
     public final Histogram batchSize;
     public final Histogram inferenceMillis;
     /** {@link ModelVersion#shortNumber} of the model served; -1 until one is open. */
     private volatile long modelVersion = -1;
-    /** How long opening the model took (reading and checking the folder, creating the session); -1 until then. */
+    /**
+     * How long opening the model served took (reading and checking the folder, creating the session; for a swapped
+     * model also resolving its name); -1 until then.
+     */
     private volatile long modelLoadMillis = -1;
 
     public FillMaskMetrics(MetricGroup operatorGroup, IntSupplier waiting) {
@@ -46,6 +52,8 @@ public final class FillMaskMetrics {
         answers = group.counter("answers");
         errors = group.counter("errors");
         poisonPills = group.counter("poisonPills");
+        modelSwaps = group.counter("modelSwaps");
+        modelSwapFailures = group.counter("modelSwapFailures");
         batchSize = group.histogram("batchSize", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
         inferenceMillis = group.histogram("inferenceLatencyMs", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
         group.gauge("recordsWaiting", (Gauge<Integer>) waiting::getAsInt);

@@ -9,27 +9,41 @@ import dev.fillmask.engine.model.ModelFolderException;
 import dev.fillmask.engine.model.ModelVersion;
 
 import org.apache.flink.api.common.externalresource.ExternalResourceInfo;
+import org.apache.flink.api.common.state.BroadcastState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.typeinfo.BasicTypeInfo;
+import org.apache.flink.runtime.state.StateInitializationContext;
+import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.BoundedMultiInput;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.api.operators.TwoInputStreamOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.runtime.tasks.ProcessingTimeService;
+import org.apache.flink.streaming.runtime.watermarkstatus.WatermarkStatus;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The fill-mask operator: ONE engine (one ONNX Runtime session, one tokenizer) per parallel instance, i.e. per slot,
  * opened in {@link #open()} and closed in {@link #close()}. Records wait in a micro-batch that runs when it is full,
  * when its oldest record has waited the policy's delay, before every checkpoint barrier leaves the operator and at
  * the end of input. So the buffer is always empty when state is snapshotted: no record ever sits outside
- * checkpointed state, and the operator needs no state of its own. (Flink chains it to its neighbours by default:
- * no copies, no network hop.) Answers leave in arrival order, so the output of
+ * checkpointed state, and the records need no state of the operator's own (its only state is the model it serves,
+ * below). (With one input, Flink chains it to its neighbours by default: no copies, no network hop.) Answers leave in arrival order, so the output of
  * one input partition keeps its order. A record whose request is malformed gets its error answer in its place.
  *
  * <p>A request the engine cannot answer gets its error answer; the engine itself keeps such a failure to the request
@@ -37,20 +51,49 @@ import java.util.Set;
  * the process) restarts it; after a restart, replayed records run one at a time, each noted in flight, until the
  * first checkpoint completes, and a record that was in flight when that careful attempt failed too is answered with
  * an error instead of being run again ({@link PoisonPills}).
+ *
+ * <p>With a second input, a stream of {@link ModelChange}s broadcast to every subtask, it swaps its model while it
+ * runs: a subtask loads the new engine on a thread of its own ({@link ModelLoader}) while the old one keeps
+ * answering, switches to it between two batches (never inside one: a batch's answers come from one model, and
+ * {@link FillMaskRecords#answered(Object, FillMaskAnswer, ServingModel)} names it), then closes the old one. A load
+ * that fails keeps the old model. Either way the subtask emits a {@link ModelStatus} to the side output
+ * {@link FillMaskStream#MODEL_STATUS}. The model served, and changes not yet done, are the operator's (broadcast)
+ * state, so a job restored from a checkpoint serves the model it served then.
  */
 public final class FillMaskOperator<IN, OUT> extends AbstractStreamOperator<OUT>
-        implements OneInputStreamOperator<IN, OUT>, ProcessingTimeService.ProcessingTimeCallback {
+        implements OneInputStreamOperator<IN, OUT>, TwoInputStreamOperator<IN, ModelChange, OUT>, BoundedMultiInput,
+        ProcessingTimeService.ProcessingTimeCallback {
     private static final long serialVersionUID = 1L;
     private static final long NO_TIMESTAMP = Long.MIN_VALUE;
     private static final Logger LOG = LoggerFactory.getLogger(FillMaskOperator.class);
+    /** How often a subtask looks whether a model it loads is ready, when no batch runs to look for it. */
+    private static final long SWAP_POLL_MILLIS = 50;
+    /** The operator's state: the model change it serves ({@value #SERVING}; absent: the start-up model) and pending ones. */
+    static final MapStateDescriptor<String, String> MODEL_STATE = new MapStateDescriptor<>("fill-mask-model",
+            BasicTypeInfo.STRING_TYPE_INFO, BasicTypeInfo.STRING_TYPE_INFO);
+    private static final String SERVING = "serving";
+    private static final String PENDING = "pending-";
 
     private final String modelFolder;
     private final EngineOptions engineOptions;
     private final BatchPolicy policy;
     private final FillMaskRecords<IN, OUT> records;
     private final PoisonPills poisonPills;
+    private final ModelResolver modelResolver;
 
     private transient FillMaskEngine engine;
+    /** The model {@link #engine} holds, named on every answer. */
+    private transient ServingModel serving;
+    /** The change that made {@link #engine} serve; null for the start-up model. */
+    private transient ModelChange servingChange;
+    private transient ModelLoader loader;
+    /** The change being loaded, and its load; both null when none is. */
+    private transient ModelChange loading;
+    private transient CompletableFuture<ModelLoader.Result> load;
+    /** Changes that wait for the one loading, in arrival order. */
+    private transient Deque<ModelChange> queued;
+    private transient boolean swapPollPending;
+    private transient BroadcastState<String, String> modelState;
     private transient List<Pending<IN>> waiting;
     private transient StreamRecord<OUT> reusableOutput;
     private transient long oldestArrival;
@@ -77,11 +120,54 @@ public final class FillMaskOperator<IN, OUT> extends AbstractStreamOperator<OUT>
     /** The same, with a policy for records that fail the job again after a restart. */
     public FillMaskOperator(Path modelFolder, EngineOptions engineOptions, BatchPolicy policy,
                             FillMaskRecords<IN, OUT> records, PoisonPills poisonPills) {
+        this(modelFolder, engineOptions, policy, records, poisonPills, ModelResolver.FOLDERS);
+    }
+
+    /** The same, with how the model of a {@link ModelChange} on the second input becomes a folder. */
+    public FillMaskOperator(Path modelFolder, EngineOptions engineOptions, BatchPolicy policy,
+                            FillMaskRecords<IN, OUT> records, PoisonPills poisonPills, ModelResolver modelResolver) {
         this.modelFolder = modelFolder.toString();
         this.engineOptions = engineOptions;
         this.policy = policy;
         this.records = records;
         this.poisonPills = poisonPills;
+        this.modelResolver = modelResolver;
+    }
+
+    @Override
+    public void initializeState(StateInitializationContext context) throws Exception {
+        super.initializeState(context);
+        modelState = context.getOperatorStateStore().getBroadcastState(MODEL_STATE);
+    }
+
+    @Override
+    public void snapshotState(StateSnapshotContext context) throws Exception {
+        super.snapshotState(context);
+        modelState.clear();
+        if (servingChange != null) {
+            modelState.put(SERVING, encode(servingChange));
+        }
+        List<ModelChange> pending = new ArrayList<>();
+        if (loading != null) {
+            pending.add(loading);
+        }
+        pending.addAll(queued);
+        for (int i = 0; i < pending.size(); i++) {
+            // zero-padded, so that the keys' order is the changes' order when they are read back
+            modelState.put(PENDING + String.format(java.util.Locale.ROOT, "%06d", i), encode(pending.get(i)));
+        }
+    }
+
+    /** A change as the state keeps it: its JSON, after its id and a newline. */
+    private static String encode(ModelChange change) {
+        return (change.id() == null ? "" : change.id()) + "\n" + new String(change.toJson(), StandardCharsets.UTF_8);
+    }
+
+    private static ModelChange decode(String stored) {
+        int newline = stored.indexOf('\n');
+        String id = stored.substring(0, newline);
+        return ModelChange.fromJson(id.isEmpty() ? null : id,
+                stored.substring(newline + 1).getBytes(StandardCharsets.UTF_8));
     }
 
     @Override
@@ -96,6 +182,41 @@ public final class FillMaskOperator<IN, OUT> extends AbstractStreamOperator<OUT>
         EngineOptions slotOptions = SlotResources.forSlot(engineOptions,
                 getContainingTask().getEnvironment().getTaskManagerInfo().getConfiguration(), gpus,
                 getRuntimeContext().getTaskInfo().getIndexOfThisSubtask());
+        loader = new ModelLoader(modelResolver, slotOptions, "fill-mask-model-loader-" + subtask());
+        queued = new ArrayDeque<>();
+        ModelChange restored = null;
+        List<ModelChange> pending = new ArrayList<>();
+        Map<String, String> stored = new TreeMap<>();
+        for (Map.Entry<String, String> entry : modelState.entries()) {
+            stored.put(entry.getKey(), entry.getValue());
+        }
+        for (Map.Entry<String, String> entry : stored.entrySet()) {
+            if (entry.getKey().equals(SERVING)) {
+                restored = decode(entry.getValue());
+            } else {
+                pending.add(decode(entry.getValue()));
+            }
+        }
+        if (restored == null) {
+            openStartupModel(slotOptions);
+        } else {
+            openRestoredModel(restored, slotOptions);
+        }
+        queued.addAll(pending);
+        startNextLoad();
+        int attempt = getRuntimeContext().getTaskInfo().getAttemptNumber();
+        recovery = Recovery.none();
+        if (poisonPills == PoisonPills.DEAD_LETTER && attempt > 0) {
+            recovery = Recovery.after(InFlightMarkers.of(inFlightBaseFolder(),
+                    getRuntimeContext().getJobInfo().getJobId().toHexString(), getOperatorID().toHexString(),
+                    getRuntimeContext().getTaskInfo().getIndexOfThisSubtask()));
+            LOG.warn("fill-mask: attempt {} after a failure: answering replayed records one at a time until the next "
+                    + "checkpoint, noting each in {}; {} record(s) failed the previous attempt and get an error answer: {}",
+                    attempt, recovery.markers().folder(), recovery.failedBefore().size(), recovery.failedBefore());
+        }
+    }
+
+    private void openStartupModel(EngineOptions slotOptions) {
         long loadStart = System.nanoTime();
         try {
             engine = FillMaskEngine.open(Path.of(modelFolder), slotOptions);
@@ -107,20 +228,123 @@ public final class FillMaskOperator<IN, OUT> extends AbstractStreamOperator<OUT>
         long loadMillis = (System.nanoTime() - loadStart) / 1_000_000;
         // After the open: the folder has been checked against its manifest, so the manifest's hash stands for it.
         String version = ModelVersion.of(engine.modelFolder().path());
+        serving = ServingModel.of(Path.of(modelFolder), version);
+        servingChange = null;
         metrics.modelLoaded(version, loadMillis);
         LOG.info("fill-mask: subtask {} serves model {} version {} (modelVersion metric {}), opened in {} ms",
-                getRuntimeContext().getTaskInfo().getIndexOfThisSubtask(), modelFolder, version,
-                ModelVersion.shortNumber(version), loadMillis);
-        int attempt = getRuntimeContext().getTaskInfo().getAttemptNumber();
-        recovery = Recovery.none();
-        if (poisonPills == PoisonPills.DEAD_LETTER && attempt > 0) {
-            recovery = Recovery.after(InFlightMarkers.of(inFlightBaseFolder(),
-                    getRuntimeContext().getJobInfo().getJobId().toHexString(), getOperatorID().toHexString(),
-                    getRuntimeContext().getTaskInfo().getIndexOfThisSubtask()));
-            LOG.warn("fill-mask: attempt {} after a failure: answering replayed records one at a time until the next "
-                    + "checkpoint, noting each in {}; {} record(s) failed the previous attempt and get an error answer: {}",
-                    attempt, recovery.markers().folder(), recovery.failedBefore().size(), recovery.failedBefore());
+                subtask(), modelFolder, version, ModelVersion.shortNumber(version), loadMillis);
+    }
+
+    /**
+     * A restored subtask serves the model its checkpoint served. If that cannot be loaded any more (its folder is
+     * gone), it serves the start-up model, and says so as a failed change, rather than not starting at all.
+     */
+    private void openRestoredModel(ModelChange restored, EngineOptions slotOptions) {
+        ModelLoader.Result result = loader.loadHere(restored);
+        if (result.loaded()) {
+            engine = result.engine();
+            serving = result.model();
+            servingChange = restored;
+            metrics.modelLoaded(serving.version(), result.millis());
+            LOG.info("fill-mask: subtask {} restored: serves model {} ({}) version {} as at its checkpoint "
+                    + "(modelVersion metric {}), opened in {} ms", subtask(), restored.model(), result.folder(),
+                    serving.version(), ModelVersion.shortNumber(serving.version()), result.millis());
+            return;
         }
+        openStartupModel(slotOptions);
+        String why = "restored from a checkpoint that served " + restored.model() + ", which cannot be loaded now ("
+                + result.error() + "); serving the job's model " + modelFolder + " instead";
+        metrics.modelSwapFailures.inc();
+        LOG.warn("fill-mask: subtask {} {}", subtask(), why);
+        emitStatus(restored, ModelStatus.Outcome.FAILED, why, result);
+    }
+
+    /** Handles a change of model: an invalid one gets its status at once, a valid one loads after those before it. */
+    @Override
+    public void processElement2(StreamRecord<ModelChange> element) {
+        ModelChange change = element.getValue();
+        if (!change.isValid()) {
+            LOG.warn("fill-mask: subtask {} ignores a control record (id {}): {}", subtask(), change.id(),
+                    change.invalid());
+            emitStatus(change, ModelStatus.Outcome.REJECTED, change.invalid(), null);
+            return;
+        }
+        LOG.info("fill-mask: subtask {} loads model {}{} (id {}) beside model {} version {}", subtask(),
+                change.model(), change.version() == null ? "" : " version " + change.version(), change.id(),
+                serving.name(), serving.version());
+        queued.add(change);
+        startNextLoad();
+    }
+
+    private void startNextLoad() {
+        if (load == null && !queued.isEmpty()) {
+            loading = queued.poll();
+            load = loader.load(loading);
+            scheduleSwapPoll();
+        }
+    }
+
+    /** While a model loads, looks every few milliseconds whether it is ready, for a subtask that has no batch to run. */
+    private void scheduleSwapPoll() {
+        if (!swapPollPending) {
+            swapPollPending = true;
+            getProcessingTimeService().registerTimer(
+                    getProcessingTimeService().getCurrentProcessingTime() + SWAP_POLL_MILLIS, time -> {
+                        swapPollPending = false;
+                        swapIfLoaded();
+                        if (load != null) {
+                            scheduleSwapPoll();
+                        }
+                    });
+        }
+    }
+
+    /**
+     * Between two batches (on the task thread, as every batch): a model done loading takes over, or its failure is
+     * reported and the old one stays. The old engine is closed on the loader's thread.
+     */
+    private void swapIfLoaded() {
+        if (load == null || !load.isDone()) {
+            return;
+        }
+        ModelLoader.Result result = load.join();
+        ModelChange change = loading;
+        load = null;
+        loading = null;
+        if (result.loaded()) {
+            FillMaskEngine old = engine;
+            ServingModel before = serving;
+            engine = result.engine();
+            serving = result.model();
+            servingChange = change;
+            loader.closeLater(old);
+            metrics.modelLoaded(serving.version(), result.millis());
+            metrics.modelSwaps.inc();
+            LOG.info("fill-mask: subtask {} swapped model {} version {} for model {} ({}) version {} (id {}, "
+                    + "modelVersion metric {}), loaded in {} ms", subtask(), before.name(), before.version(),
+                    change.model(), result.folder(), serving.version(), change.id(),
+                    ModelVersion.shortNumber(serving.version()), result.millis());
+            emitStatus(change, ModelStatus.Outcome.SWAPPED, null, result);
+        } else {
+            metrics.modelSwapFailures.inc();
+            LOG.warn("fill-mask: subtask {} cannot swap to model {} (id {}), keeps serving model {} version {}: {}",
+                    subtask(), change.model(), change.id(), serving.name(), serving.version(), result.error());
+            emitStatus(change, ModelStatus.Outcome.FAILED, result.error(), result);
+        }
+        startNextLoad();
+    }
+
+    private void emitStatus(ModelChange change, ModelStatus.Outcome outcome, String error, ModelLoader.Result result) {
+        ModelStatus status = new ModelStatus(subtask(), getRuntimeContext().getTaskInfo().getNumberOfParallelSubtasks(),
+                change.id(), change.model(), outcome, error,
+                result == null || result.folder() == null ? null : result.folder().toString(),
+                result == null || result.model() == null ? null : result.model().version(),
+                result == null ? -1 : result.millis(), serving);
+        output.collect(FillMaskStream.MODEL_STATUS, new StreamRecord<>(status));
+    }
+
+    private int subtask() {
+        return getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
     }
 
     /**
@@ -136,6 +360,14 @@ public final class FillMaskOperator<IN, OUT> extends AbstractStreamOperator<OUT>
         return folder != null ? folder : System.getProperty("java.io.tmpdir");
     }
 
+    /** For tests in this package: waits until the model being loaded, if any, is loaded or has failed (not swapped yet). */
+    void awaitLoad() {
+        CompletableFuture<ModelLoader.Result> inFlight = load;
+        if (inFlight != null) {
+            inFlight.join();
+        }
+    }
+
     /** For tests in this package: the metrics after {@link #open()}. */
     FillMaskMetrics metrics() {
         return metrics;
@@ -147,6 +379,11 @@ public final class FillMaskOperator<IN, OUT> extends AbstractStreamOperator<OUT>
         if (recovery.checkpointCompleted()) {
             LOG.info("fill-mask: checkpoint {} completed after the restart: batching again", checkpointId);
         }
+    }
+
+    @Override
+    public void processElement1(StreamRecord<IN> element) throws Exception {
+        processElement(element);
     }
 
     @Override
@@ -198,6 +435,32 @@ public final class FillMaskOperator<IN, OUT> extends AbstractStreamOperator<OUT>
         super.processWatermark(mark);
     }
 
+    /** The requests' watermarks pass as they do with one input: the control stream has no say in event time. */
+    @Override
+    public void processWatermark1(Watermark mark) throws Exception {
+        processWatermark(mark);
+    }
+
+    @Override
+    public void processWatermark2(Watermark mark) {
+        // the control stream's time means nothing to the requests
+    }
+
+    @Override
+    protected void processWatermarkStatus(WatermarkStatus status, int inputId) throws Exception {
+        if (inputId == 0) {
+            super.processWatermarkStatus(status, inputId);
+        }
+    }
+
+    /** The end of the requests runs what waits, even while the control stream goes on. */
+    @Override
+    public void endInput(int inputId) {
+        if (inputId == 1) {
+            runBatch();
+        }
+    }
+
     @Override
     public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
         runBatch();
@@ -213,6 +476,14 @@ public final class FillMaskOperator<IN, OUT> extends AbstractStreamOperator<OUT>
     @Override
     public void close() throws Exception {
         try {
+            if (loader != null) {
+                loader.close(); // waits for a load in flight and for old engines being closed
+                loader = null;
+            }
+            if (load != null && load.isDone() && load.join().loaded()) {
+                load.join().engine().close();
+            }
+            load = null;
             if (engine != null) {
                 engine.close();
                 engine = null;
@@ -224,6 +495,7 @@ public final class FillMaskOperator<IN, OUT> extends AbstractStreamOperator<OUT>
 
     /** Runs the model once on every valid waiting request, then emits every waiting record's answer in order. */
     private void runBatch() {
+        swapIfLoaded();
         if (waiting == null || waiting.isEmpty()) {
             return;
         }
@@ -244,7 +516,7 @@ public final class FillMaskOperator<IN, OUT> extends AbstractStreamOperator<OUT>
             if (answer.isError()) {
                 metrics.errors.inc();
             }
-            reusableOutput.replace(records.answered(pending.record(), answer));
+            reusableOutput.replace(records.answered(pending.record(), answer, serving));
             if (pending.timestamp() == NO_TIMESTAMP) {
                 reusableOutput.eraseTimestamp();
             } else {

@@ -21,6 +21,15 @@ public interface FillMaskRecords<IN, OUT> extends Serializable {
     OUT answered(IN record, FillMaskAnswer answer);
 
     /**
+     * The same, knowing which model made the answer: the operator calls this one. Records that name the model (the
+     * Kafka job's answer headers) take it from here, since a model swapped while the job runs changes it between
+     * two batches; by default the model is not part of the record.
+     */
+    default OUT answered(IN record, FillMaskAnswer answer, ServingModel model) {
+        return answered(record, answer);
+    }
+
+    /**
      * A name of {@code record} that stays the same when the record is replayed after a failure (for Kafka:
      * topic-partition@offset), or {@code null} when it has none: then a record that fails the job is always retried
      * ({@link PoisonPills}).

@@ -7,6 +7,7 @@ import dev.fillmask.schemas.FillMaskAnswer;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.util.OutputTag;
 
 import java.io.Serializable;
 import java.nio.file.Path;
@@ -27,6 +28,10 @@ import java.util.Objects;
  *         .applyTo(reviews);
  * }</pre>
  *
+ * <p>To swap the model while the job runs, hand {@link #applyTo(DataStream, DataStream)} a stream of
+ * {@link ModelChange}s too: it reaches every subtask, and each subtask's {@link ModelStatus} comes out as the side
+ * output {@link #MODEL_STATUS} of the answered stream.
+ *
  * @param <IN> the records in
  * @param <OUT> the records out, one per record in, in arrival order
  */
@@ -43,6 +48,10 @@ public final class FillMaskStream<IN, OUT> {
         OUT answered(IN record, FillMaskAnswer answer);
     }
 
+    /** The side output of the answered stream that says what each subtask did with each {@link ModelChange}. */
+    public static final OutputTag<ModelStatus> MODEL_STATUS =
+            new OutputTag<>("fill-mask-model-status", TypeInformation.of(ModelStatus.class));
+
     private final Builder<IN, OUT> settings;
 
     private FillMaskStream(Builder<IN, OUT> settings) {
@@ -55,10 +64,25 @@ public final class FillMaskStream<IN, OUT> {
 
     /** The answered stream of {@code input}: one record out per record in. */
     public SingleOutputStreamOperator<OUT> applyTo(DataStream<IN> input) {
-        FillMaskOperator<IN, OUT> operator = new FillMaskOperator<>(settings.modelFolder, settings.engineOptions,
-                settings.batchPolicy, settings.records, settings.poisonPills);
-        SingleOutputStreamOperator<OUT> answered = input.transform(settings.name, settings.outputType, operator);
+        SingleOutputStreamOperator<OUT> answered = input.transform(settings.name, settings.outputType, operator());
         return settings.uid == null ? answered : answered.uid(settings.uid);
+    }
+
+    /**
+     * The answered stream of {@code input}, its model swapped by {@code modelChanges}, which every subtask receives
+     * (broadcast). A two-input operator is not chained to the operator before it, so {@code input} reaches it over
+     * a local exchange rather than a method call. The statuses of the changes are the side output
+     * {@link #MODEL_STATUS} of the result.
+     */
+    public SingleOutputStreamOperator<OUT> applyTo(DataStream<IN> input, DataStream<ModelChange> modelChanges) {
+        SingleOutputStreamOperator<OUT> answered = input.connect(modelChanges.broadcast())
+                .transform(settings.name, settings.outputType, operator());
+        return settings.uid == null ? answered : answered.uid(settings.uid);
+    }
+
+    private FillMaskOperator<IN, OUT> operator() {
+        return new FillMaskOperator<>(settings.modelFolder, settings.engineOptions, settings.batchPolicy,
+                settings.records, settings.poisonPills, settings.modelResolver);
     }
 
     /** How to build a {@link FillMaskStream}; the model folder, the records and the output type are required. */
@@ -70,6 +94,7 @@ public final class FillMaskStream<IN, OUT> {
         private RequestOf<IN> requestOf;
         private AnswerTo<IN, OUT> answerTo;
         private PoisonPills poisonPills = PoisonPills.DEAD_LETTER;
+        private ModelResolver modelResolver = ModelResolver.FOLDERS;
         private TypeInformation<OUT> outputType;
         private String name = "fill-mask";
         private String uid;
@@ -119,6 +144,12 @@ public final class FillMaskStream<IN, OUT> {
             return this;
         }
 
+        /** How a {@link ModelChange}'s model becomes a folder (default: it is a folder's path). */
+        public Builder<IN, OUT> setModelResolver(ModelResolver resolver) {
+            this.modelResolver = resolver;
+            return this;
+        }
+
         public Builder<IN, OUT> setOutputType(TypeInformation<OUT> type) {
             this.outputType = type;
             return this;
@@ -142,6 +173,7 @@ public final class FillMaskStream<IN, OUT> {
             Objects.requireNonNull(engineOptions, "engine options");
             Objects.requireNonNull(batchPolicy, "batch policy");
             Objects.requireNonNull(poisonPills, "poison pills");
+            Objects.requireNonNull(modelResolver, "model resolver");
             if (records != null && (requestOf != null || answerTo != null)) {
                 throw new IllegalStateException("give either setRecords(...) or setRequests(...) with setAnswers(...), not both");
             }

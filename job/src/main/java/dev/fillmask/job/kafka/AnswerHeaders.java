@@ -39,6 +39,10 @@ public final class AnswerHeaders implements Serializable {
     private final String model;
     private final String modelVersion;
     private transient Header[] modelHeaders;
+    /** The headers of the model that answered last, made once per model rather than once per answer. */
+    private transient Header[] lastModelHeaders;
+    private transient String lastModel;
+    private transient String lastVersion;
 
     private AnswerHeaders(boolean all, Set<String> allowed, String model, String modelVersion) {
         this.all = all;
@@ -103,6 +107,17 @@ public final class AnswerHeaders implements Serializable {
                     new RecordHeader(HEADER_MODEL_VERSION, modelVersion.getBytes(StandardCharsets.US_ASCII))};
         }
         return modelHeaders;
+    }
+
+    /** The headers naming the model {@code name} of {@code version}: the model that answered, maybe swapped in. */
+    Header[] modelHeaders(String name, String version) {
+        if (lastModelHeaders == null || !name.equals(lastModel) || !version.equals(lastVersion)) {
+            lastModelHeaders = new Header[] {new RecordHeader(HEADER_MODEL, name.getBytes(StandardCharsets.UTF_8)),
+                    new RecordHeader(HEADER_MODEL_VERSION, version.getBytes(StandardCharsets.US_ASCII))};
+            lastModel = name;
+            lastVersion = version;
+        }
+        return lastModelHeaders;
     }
 
     /** The header that stands in for {@code copied} when they are left out. */

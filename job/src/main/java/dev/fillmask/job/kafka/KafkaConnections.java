@@ -1,16 +1,25 @@
 package dev.fillmask.job.kafka;
 
 import dev.fillmask.job.FillMaskOptions;
+import dev.fillmask.udf.ModelChange;
+import dev.fillmask.udf.ModelStatus;
 
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.KafkaSourceOptions;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.Reader;
@@ -19,10 +28,18 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 
 /** The job's Kafka source and sinks, made from the job's options. */
 public final class KafkaConnections {
+    private static final Logger LOG = LoggerFactory.getLogger(KafkaConnections.class);
+    /** How soon the control source sees a control topic created after the job started. */
+    private static final Duration CONTROL_TOPIC_DISCOVERY = Duration.ofSeconds(10);
     /**
      * Longer than the longest time between a transaction's start and its commit (checkpoint interval plus restart),
      * and no longer than the broker's transaction.max.timeout.ms (15 minutes by default).
@@ -62,6 +79,85 @@ public final class KafkaConnections {
                 .setProperties(consumer)
                 .setDeserializer(new KafkaRecordDecoder())
                 .build();
+    }
+
+    /** The control topic's name, or empty when swapping is off ({@code --control-topic} empty). */
+    public Optional<String> controlTopic() {
+        return Optional.ofNullable(options.get(FillMaskOptions.CONTROL_TOPIC)).map(String::trim).filter(s -> !s.isEmpty());
+    }
+
+    /**
+     * The model changes of the control topic, from the job's start on: a job without a checkpoint reads from the
+     * topic's end ({@code latest}), so it serves its {@code --model} and only swaps sent after it started; a restored
+     * job resumes at the offsets of its checkpoint, whose state holds the model it served then, so swaps sent while
+     * it was stopped are not lost. (From the earliest offset, a new job would replay every swap ever sent, loading
+     * each model in turn, and overrule the {@code --model} it was started with.) The topic is subscribed to by
+     * pattern, so a missing control topic is no error: once created it is found within seconds, read from its start.
+     */
+    public KafkaSource<ModelChange> controlSource() {
+        String topic = controlTopic().orElseThrow(() -> new IllegalStateException("no control topic"));
+        Properties consumer = new Properties();
+        consumer.putAll(clientProperties);
+        consumer.putIfAbsent(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        // The job's checkpoints hold the control offsets; nothing outside needs them committed.
+        consumer.put(KafkaSourceOptions.COMMIT_OFFSETS_ON_CHECKPOINT.key(), "false");
+        consumer.putIfAbsent(KafkaSourceOptions.PARTITION_DISCOVERY_INTERVAL_MS.key(),
+                Long.toString(CONTROL_TOPIC_DISCOVERY.toMillis()));
+        return KafkaSource.<ModelChange>builder()
+                .setBootstrapServers(bootstrapServers())
+                .setTopicPattern(Pattern.compile(Pattern.quote(topic)))
+                .setGroupId(options.get(FillMaskOptions.GROUP_ID) + "-control")
+                .setStartingOffsets(OffsetsInitializer.latest())
+                .setProperties(consumer)
+                .setDeserializer(new ModelChangeDecoder())
+                .build();
+    }
+
+    /**
+     * The statuses of model swaps, written at once (at-least-once, no transaction): the swap command and an operator
+     * read them while the swap happens, not a checkpoint later. After a failure a swap may be done, and reported,
+     * again.
+     */
+    public KafkaSink<ModelStatus> statusSink() {
+        Properties producer = new Properties();
+        producer.putAll(clientProperties);
+        return KafkaSink.<ModelStatus>builder()
+                .setBootstrapServers(bootstrapServers())
+                .setKafkaProducerConfig(producer)
+                .setRecordSerializer(new ModelStatusEncoder(options.get(FillMaskOptions.STATUS_TOPIC)))
+                .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+                .build();
+    }
+
+    /**
+     * Creates the control and status topics with one partition each if they are missing (one partition keeps the
+     * swaps in order), so that a swap's status can be written even where the broker does not create topics itself.
+     * Where the job may not create topics, it says so and goes on: swapping then waits for the topics to exist.
+     */
+    public void ensureSwapTopics() {
+        if (controlTopic().isEmpty()) {
+            return;
+        }
+        Properties props = new Properties();
+        props.putAll(clientProperties);
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        try (Admin admin = Admin.create(props)) {
+            for (String topic : List.of(controlTopic().get(), options.get(FillMaskOptions.STATUS_TOPIC))) {
+                try {
+                    admin.createTopics(List.of(new NewTopic(topic, Optional.of(1), Optional.empty())))
+                            .all().get(30, TimeUnit.SECONDS);
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        LOG.warn("fill-mask: cannot create the topic {} ({}); model swaps need it: create it with "
+                                + "one partition", topic, e.getCause().getMessage());
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.TimeoutException | RuntimeException e) {
+            LOG.warn("fill-mask: cannot create the control and status topics ({}); model swaps need them", e.toString());
+        }
     }
 
     public KafkaSink<AnsweredRecord> answerSink() {

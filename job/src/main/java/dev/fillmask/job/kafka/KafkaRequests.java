@@ -6,6 +6,7 @@ import dev.fillmask.schemas.FillMaskAnswer;
 import dev.fillmask.schemas.FillMaskCodec;
 import dev.fillmask.schemas.RequestLimits;
 import dev.fillmask.udf.FillMaskRecords;
+import dev.fillmask.udf.ServingModel;
 
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeader;
@@ -53,13 +54,24 @@ public final class KafkaRequests implements FillMaskRecords<KafkaRecord, Answere
         return record.position();
     }
 
+    /** The answer, its headers naming the job's start-up model. */
     @Override
     public AnsweredRecord answered(KafkaRecord record, FillMaskAnswer answer) {
+        return answered(record, answer, answerHeaders.modelHeaders());
+    }
+
+    /** The answer, its headers naming the model that made it (the operator's, swapped or not). */
+    @Override
+    public AnsweredRecord answered(KafkaRecord record, FillMaskAnswer answer, ServingModel model) {
+        return answered(record, answer, answerHeaders.modelHeaders(model.name(), model.version()));
+    }
+
+    private AnsweredRecord answered(KafkaRecord record, FillMaskAnswer answer, Header[] modelHeaders) {
         EncodedAnswer encoded = codec().writeBoundedAnswer(answer);
         Header[] copied = answerHeaders.copied(record);
-        Header[] full = AnswerHeaders.concat(copied, answerHeaders.modelHeaders());
+        Header[] full = AnswerHeaders.concat(copied, modelHeaders);
         Header[] lean = copied.length == 0 ? full
-                : AnswerHeaders.concat(answerHeaders.modelHeaders(), AnswerHeaders.omitted(copied));
+                : AnswerHeaders.concat(modelHeaders, AnswerHeaders.omitted(copied));
         if (recordLimit.fits(record.key, encoded.json(), full)) {
             return new AnsweredRecord(record, encoded.json(), encoded.error(), record.key, full);
         }

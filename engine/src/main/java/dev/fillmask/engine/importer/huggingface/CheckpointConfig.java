@@ -14,10 +14,10 @@ import java.util.Locale;
  * What a checkpoint's {@code config.json} says, as the graph writer needs it: the architecture (from
  * "architectures"), the sizes, the layer-norm epsilon, the pad id, and the checks that rule out what the graph does
  * not compute (another activation, relative positions, an untied decoder). Key names and defaults are transformers'
- * (BertConfig, RobertaConfig, XLMRobertaConfig, DistilBertConfig); the sizes have no default here: a config without
- * them is not a model's.
+ * (BertConfig, RobertaConfig, XLMRobertaConfig, DistilBertConfig), the pad id of RoBERTa's positions included; the
+ * sizes have no default here: a config without them is not a model's.
  */
-record CheckpointConfig(Architecture architecture, String className, BertConfig bert, int padTokenId) {
+record CheckpointConfig(Architecture architecture, String className, BertConfig bert) {
     static final String FILE = "config.json";
 
     static CheckpointConfig read(Path checkpointDir) {
@@ -77,7 +77,7 @@ record CheckpointConfig(Architecture architecture, String className, BertConfig 
                 // RoBERTa's token types are all zero, so its graph adds row 0 and takes no token_type_ids.
                 !roberta,
                 roberta ? pad : BertConfig.POSITIONS_FROM_ZERO));
-        return new CheckpointConfig(architecture, className, config, pad);
+        return new CheckpointConfig(architecture, className, config);
     }
 
     private static CheckpointConfig distilBert(JsonNode json, Path file, String className) {
@@ -93,7 +93,7 @@ record CheckpointConfig(Architecture architecture, String className, BertConfig 
                 // DistilBERT's layer norms are made with eps 1e-12 in its code, not from a config key.
                 BertConfig.BERT_LAYER_NORM_EPS,
                 false));
-        return new CheckpointConfig(Architecture.DISTILBERT, className, config, json.path("pad_token_id").asInt(0));
+        return new CheckpointConfig(Architecture.DISTILBERT, className, config);
     }
 
     private interface ConfigMaker {

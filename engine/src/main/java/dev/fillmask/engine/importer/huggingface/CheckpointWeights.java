@@ -5,7 +5,6 @@ import dev.fillmask.engine.onnx.FloatTensor;
 import dev.fillmask.engine.onnx.WeightSource;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
@@ -67,7 +66,8 @@ final class CheckpointWeights implements WeightSource {
         try {
             return scratch.write(elements, entry.shape(), transposed);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot convert " + located.describe() + ": " + e.getMessage(), e);
+            throw new ModelImportException("cannot convert " + located.describe() + " into the scratch folder: "
+                    + e.getMessage(), e);
         }
     }
 }

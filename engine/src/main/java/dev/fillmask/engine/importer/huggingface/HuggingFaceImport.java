@@ -25,7 +25,7 @@ import java.util.stream.Stream;
  * BertForMaskedLM, RobertaForMaskedLM, XLMRobertaForMaskedLM (CamemBERT too) and DistilBertForMaskedLM, in F32, F16
  * or BF16 (widened to float32). Java only: no Python, no network.
  *
- * <p>The folder is written like the default model's: into a staging folder, with a manifest of every file's size and
+ * <p>The folder is written like a built-in model's: into a staging folder, with a manifest of every file's size and
  * SHA-256 and the import marker (so the engine checks it at every start), then renamed into place in one step.
  */
 public final class HuggingFaceImport {

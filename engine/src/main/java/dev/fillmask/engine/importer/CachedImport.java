@@ -18,12 +18,13 @@ import java.util.stream.Stream;
  * A folder in the cache that an import makes once and every later run reuses. A folder only counts once its
  * manifest checks out, and it only appears under its name by an atomic rename of a finished staging folder, so a
  * crash, a full disk or a copy gone wrong never leaves something that is taken as good. A file lock makes a second
- * process wait for the first one's import and then reuse it.
+ * process wait for the first one's import and then reuse it. Public for the other importers
+ * ({@code importer.huggingface}), which write their folders the same way.
  */
-final class CachedImport {
+public final class CachedImport {
     /** Writes the import's files into {@code staging}; {@code scratch} is for what may be thrown away afterwards. */
     @FunctionalInterface
-    interface Producer {
+    public interface Producer {
         void produce(Path staging, Path scratch, PrintStream progress) throws IOException;
     }
 
@@ -35,7 +36,7 @@ final class CachedImport {
     private final int formatVersion;
     private final List<String> requiredFiles;
 
-    CachedImport(Path parent, String name, int formatVersion, List<String> requiredFiles) {
+    public CachedImport(Path parent, String name, int formatVersion, List<String> requiredFiles) {
         this.parent = parent.toAbsolutePath();
         this.name = name;
         this.formatVersion = formatVersion;
@@ -51,7 +52,12 @@ final class CachedImport {
         return ImportManifest.problem(target(), formatVersion, requiredFiles);
     }
 
-    Path ensure(Producer producer, Map<String, String> about, PrintStream progress) {
+    /**
+     * The target if it is a good finished import, else imports it: {@code producer} writes into a staging folder,
+     * the manifest ({@code about} plus every file's size and SHA-256) and the import marker are added, and the
+     * staging folder is renamed to the target.
+     */
+    public Path ensure(Producer producer, Map<String, String> about, PrintStream progress) {
         if (problem() == null) {
             return target();
         }

@@ -25,8 +25,11 @@ import static dev.fillmask.engine.onnx.MaskedLmSignature.TOKEN_TYPE_IDS;
  * BertForMaskedLM as an ONNX graph, in either {@link HeadForm}: the full head has exactly the inputs and output of a
  * Hugging Face / optimum export, so one loader serves both; the head at the masks is what the importer writes, since
  * fill-mask only ever reads the mask rows (names in {@link MaskedLmSignature}). The arithmetic follows transformers'
- * eager BERT step by step, so the figures of the model card come out to four decimals. Weight names are those of
- * Google's TF checkpoints (see {@link WeightSource}).
+ * eager BERT step by step, so the figures of the model card come out to four decimals. Weight names and layouts are
+ * those of Google's TF checkpoints (see {@link WeightSource}); a Hugging Face checkpoint of BERT, RoBERTa, XLM-R or
+ * DistilBERT is fed through a source that translates its names and transposes its Linear weights (the
+ * {@code importer.huggingface} package), since all four are this same post-layer-norm encoder with this head. Only
+ * the positions differ ({@link BertConfig#positionPaddingIdx()}), and whether there are token types.
  */
 public final class BertMaskedLmGraph {
     private final BertConfig config;
@@ -84,13 +87,8 @@ public final class BertMaskedLmGraph {
         String words = g.node("Gather", "embeddings/words",
                 List.of(weight(prefix + "word_embeddings", config.vocab(), h), inputIds));
 
-        // Positions 0..sequence-1 as a Range, so any length up to max positions works without a position_ids input.
-        String shape = g.node("Shape", "embeddings/input_shape", List.of(inputIds));
-        String length = g.node("Gather", "embeddings/sequence_length",
-                List.of(shape, g.int64Scalar("const/one_index", 1)), intAttribute("axis", 0));
         String zero = g.int64Scalar("const/zero", 0);
-        String positionIds = g.node("Range", "embeddings/position_ids",
-                List.of(zero, length, g.int64Scalar("const/one", 1)));
+        String positionIds = config.positionsAfterPadding() ? positionsAfterPadding(inputIds) : positionsFromZero(inputIds, zero);
         String positions = g.node("Gather", "embeddings/positions",
                 List.of(weight(prefix + "position_embeddings", config.maxPositions(), h), positionIds));
         String sum = g.node("Add", "embeddings/words_positions", List.of(words, positions));
@@ -102,6 +100,30 @@ public final class BertMaskedLmGraph {
             sum = g.node("Add", "embeddings/sum", List.of(sum, types));
         }
         return layerNorm("embeddings/output", sum, prefix + "LayerNorm/");
+    }
+
+    /** Positions 0..sequence-1 as a Range, so any length up to max positions works without a position_ids input. */
+    private String positionsFromZero(String inputIds, String zero) {
+        String shape = g.node("Shape", "embeddings/input_shape", List.of(inputIds));
+        String length = g.node("Gather", "embeddings/sequence_length",
+                List.of(shape, g.int64Scalar("const/one_index", 1)), intAttribute("axis", 0));
+        return g.node("Range", "embeddings/position_ids", List.of(zero, length, g.int64Scalar("const/one", 1)));
+    }
+
+    /**
+     * RoBERTa's positions, [batch, sequence], from the ids themselves as transformers computes them: tokens that are
+     * not the pad id count up from {@code padding_idx + 1}, pad tokens stay at {@code padding_idx}. So padding a batch
+     * moves no token's position, wherever the padding is.
+     */
+    private String positionsAfterPadding(String inputIds) {
+        String padId = g.int64Scalar("const/position_padding_idx", config.positionPaddingIdx());
+        String isPad = g.node("Equal", "embeddings/is_padding", List.of(inputIds, padId));
+        String notPad = g.node("Not", "embeddings/is_token", List.of(isPad));
+        String tokens = g.node("Cast", "embeddings/token_flags", List.of(notPad), intAttribute("to", DataType.INT64_VALUE));
+        String counted = g.node("CumSum", "embeddings/tokens_so_far",
+                List.of(tokens, g.int64Scalar("const/sequence_axis", 1)));
+        String atTokens = g.node("Mul", "embeddings/token_positions", List.of(counted, tokens));
+        return g.node("Add", "embeddings/position_ids", List.of(atTokens, padId));
     }
 
     /** transformers' extended attention mask: 0 where attended, -10000 where padded, as [batch, 1, 1, sequence]. */

@@ -17,6 +17,7 @@ public final class FillMaskCli {
 
             commands:
               model     import a built-in model (default: bert-base-uncased) if needed and print its folder; --list
+              import    import a Hugging Face checkpoint folder (safetensors) into a model folder
               predict   answer JSONL fill-mask requests from stdin on stdout, one line each
               run       the streaming job on a local Flink cluster, with an embedded or existing Kafka broker
               swap      tell a running job to serve another model, without a restart
@@ -42,6 +43,7 @@ public final class FillMaskCli {
         try {
             return switch (args[0]) {
                 case "model" -> ModelCommand.run(rest, out, err);
+                case "import" -> ImportCommand.run(rest, out, err);
                 case "predict" -> PredictCommand.run(rest, in, out, err);
                 case "run" -> RunCommand.run(rest, in, out, err);
                 case "swap" -> SwapCommand.run(rest, out, err);

@@ -57,10 +57,11 @@ public final class ModelCatalog {
                 return imported;
             }
         }
-        throw new ModelImportException("no model '" + name + "': it is neither a built-in model ("
-                + String.join(", ", BuiltInModel.names()) + "), nor a model folder that exists"
+        throw new ModelImportException("no model '" + name + "': it is not a built-in model ("
+                + String.join(", ", BuiltInModel.names()) + ")"
                 + (HUB_ID.matcher(name).matches() ? ", nor a hub model imported into " + hubFolder(name, home) : "")
-                + ". `./fill-mask model --list` shows the built-in models.");
+                + ", and the folder " + folder.toAbsolutePath() + " does not exist."
+                + " `./fill-mask model --list` shows the built-in models.");
     }
 
     /** Where a hub model {@code org/name} is imported: {@code <home>/models/org--name}. */

@@ -71,6 +71,6 @@ class ModelCommandTest {
         Run run = cli("{\"inputs\":\"a [MASK]\"}\n", "predict", "--model", "no-such-model-or-folder");
         assertEquals(1, run.exitCode());
         assertTrue(run.err().startsWith("fill-mask predict: no model 'no-such-model-or-folder'"), run.err());
-        assertTrue(run.err().contains("neither a built-in model (bert-base-uncased, bert-base-multilingual-cased)"), run.err());
+        assertTrue(run.err().contains("not a built-in model (bert-base-uncased, bert-base-multilingual-cased)"), run.err());
     }
 }

@@ -5,16 +5,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.fillmask.engine.model.FileTrees;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.PrintStream;
-import java.net.URI;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -55,8 +50,15 @@ public final class HubDownload {
     public static final String WEIGHTS = "model.safetensors";
     public static final String WEIGHTS_INDEX = "model.safetensors.index.json";
 
-    static final Duration PROGRESS_EVERY = Duration.ofSeconds(5);
-    static final int ATTEMPTS = 5;
+    /**
+     * How a download paces itself: a progress line at most every {@code progressEvery}; a transfer that receives
+     * nothing for {@code stallLimit} counts as broken; one file's transfer may break {@code attempts} times in a run
+     * (the next run resumes).
+     */
+    record Pacing(Duration progressEvery, Duration stallLimit, int attempts) {
+        static final Pacing DEFAULT = new Pacing(Duration.ofSeconds(5), Duration.ofSeconds(60), 5);
+    }
+
     private static final String COMMIT_MARKER = ".commit";
     private static final String INCOMPLETE = ".incomplete";
     private static final Pattern PLAIN_FILE_NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]*");
@@ -65,22 +67,19 @@ public final class HubDownload {
     private final HubHttp http;
     private final Path root;
     private final PrintStream progress;
-    private final Duration progressEvery;
-    private final int attempts;
+    private final Pacing pacing;
 
     /** Downloads into {@code <home>/downloads}. */
     public HubDownload(HubAccess access, Path home, PrintStream progress) {
-        this(access, home.resolve("downloads"), progress, PROGRESS_EVERY, ATTEMPTS);
+        this(access, home.resolve("downloads"), progress, Pacing.DEFAULT);
     }
 
-    /** {@code attempts}: how often one file's transfer may break off before the run gives up (the next run resumes). */
-    HubDownload(HubAccess access, Path downloads, PrintStream progress, Duration progressEvery, int attempts) {
+    HubDownload(HubAccess access, Path downloads, PrintStream progress, Pacing pacing) {
         this.access = access;
         this.http = new HubHttp(access);
         this.root = downloads.toAbsolutePath();
         this.progress = progress;
-        this.progressEvery = progressEvery;
-        this.attempts = attempts;
+        this.pacing = pacing;
     }
 
     /** Where the download of {@code repo} at {@code revision} is (or will be). */
@@ -287,14 +286,14 @@ public final class HubDownload {
                 transferOnce(name, meta, partial);
                 return;
             } catch (HubStatusException e) {
-                if (!e.isRetryable() || attempt >= attempts) {
+                if (!e.isRetryable() || attempt >= pacing.attempts()) {
                     throw explain(e, repo, pinned, name);
                 }
                 progress.println("  " + name + ": " + e.getMessage() + "; trying again");
             } catch (IOException e) {
                 long kept = Files.isRegularFile(partial) ? Files.size(partial) : 0;
-                if (attempt >= attempts) {
-                    throw new HubDownloadException(name + " of " + repo + ": the transfer broke off " + attempts
+                if (attempt >= pacing.attempts()) {
+                    throw new HubDownloadException(name + " of " + repo + ": the transfer broke off " + pacing.attempts()
                             + " times (last: " + e.getMessage() + "); the " + TransferProgress.size(kept) + " received"
                             + " are kept in " + partial + ", and running the command again resumes there", e);
                 }
@@ -318,45 +317,19 @@ public final class HubDownload {
             }
             return;
         }
-        HttpResponse<InputStream> response = http.get(meta.location(), have);
-        try (InputStream body = response.body()) {
-            boolean append;
-            switch (response.statusCode()) {
-                case 206 -> {
-                    long from = HubHttp.rangeStart(response);
-                    if (from != have) {
-                        Files.deleteIfExists(partial);
-                        throw new IOException("asked for the bytes from " + have + " on, the server sent from " + from
-                                + "; starting over");
-                    }
-                    progress.println("  " + name + ": resuming at " + TransferProgress.size(have)
-                            + (size > 0 ? " of " + TransferProgress.size(size) : ""));
-                    append = true;
-                }
-                case 416 -> {
-                    Files.deleteIfExists(partial);
-                    throw new IOException("the server has no bytes from " + have + " on; starting over");
-                }
-                default -> {
-                    if (have > 0) {
-                        progress.println("  " + name + ": the server does not resume transfers (it sent the whole"
-                                + " file); starting over");
-                    }
-                    have = 0;
-                    append = false;
-                }
-            }
-            TransferProgress lines = new TransferProgress(progress, name, have, size, progressEvery);
-            StandardOpenOption mode = append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING;
-            try (OutputStream out = Files.newOutputStream(partial, StandardOpenOption.CREATE, StandardOpenOption.WRITE, mode)) {
-                byte[] buffer = new byte[1 << 16];
-                long written = have;
-                for (int n; (n = body.read(buffer)) != -1; ) {
-                    out.write(buffer, 0, n);
-                    written += n;
-                    lines.update(written);
-                }
-            }
+        TransferProgress lines = new TransferProgress(progress, name, have, size, pacing.progressEvery());
+        FileSink.Outcome outcome = http.fetchInto(meta.location(), have, partial, lines::update, pacing.stallLimit());
+        if (!outcome.wrote()) {
+            Files.deleteIfExists(partial);
+            throw new IOException(outcome.status() == 416
+                    ? "the server has no bytes from " + have + " on; starting over"
+                    : "asked for the bytes from " + have + " on, the server sent from " + outcome.start() + "; starting over");
+        }
+        if (have > 0 && outcome.status() == 206) {
+            progress.println("  " + name + ": resumed at " + TransferProgress.size(have)
+                    + (size > 0 ? " of " + TransferProgress.size(size) : ""));
+        } else if (have > 0) {
+            progress.println("  " + name + ": the server does not resume transfers (it sent the whole file); started over");
         }
         long got = Files.size(partial);
         if (size >= 0 && got < size) {

@@ -1,14 +1,19 @@
 package dev.fillmask.engine.importer.hub;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.nio.file.Path;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.LongConsumer;
 
 /**
  * The two requests a download makes, with the JDK's HTTP client and redirects followed by hand, so that the token
@@ -62,32 +67,71 @@ final class HubHttp {
             URI target = isRedirect(status) ? current.resolve(location.get()) : current;
             return new Metadata(headers.firstValue("X-Repo-Commit").orElse(null), normalizeEtag(etag), size, target);
         }
-        throw new IOException("more than " + MAX_REDIRECTS + " redirects from " + url);
+        throw new IOException("more than " + MAX_REDIRECTS + " redirects from " + display(url));
     }
 
     /**
-     * A {@code GET} of the bytes, from {@code offset} on with a {@code Range} request if it is not 0. The answer is
-     * 200 (all of it: the server ignored the range), 206 (the range) or 416 (nothing past the end); the caller reads
-     * and closes the body.
+     * A {@code GET} of the bytes into {@code file}, from {@code offset} on with a {@code Range} request if it is not 0.
+     * A 200 (the server ignored the range, or none was asked) rewrites the file from its start; a 206 whose
+     * {@code Content-Range} starts at {@code offset} appends; a 206 starting elsewhere and a 416 write nothing, and
+     * the outcome says so. A transfer that receives nothing for {@code stallLimit} is aborted with an IOException,
+     * like one the network broke.
      */
-    HttpResponse<InputStream> get(URI url, long offset) throws IOException, HubStatusException {
+    FileSink.Outcome fetchInto(URI url, long offset, Path file, LongConsumer onBytes, Duration stallLimit)
+            throws IOException, HubStatusException {
         URI current = url;
         for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
-            HttpResponse<InputStream> response = send(request(current, "GET", offset), HttpResponse.BodyHandlers.ofInputStream());
+            FileSink sink = new FileSink(file, onBytes);
+            HttpResponse<FileSink.Outcome> response = await(
+                    client.sendAsync(request(current, "GET", offset), info -> choose(info, offset, sink)), sink, stallLimit);
             int status = response.statusCode();
             Optional<String> location = response.headers().firstValue("Location");
             if (isRedirect(status) && location.isPresent()) {
-                response.body().close();
                 current = current.resolve(location.get());
                 continue;
             }
             if (status == 200 || status == 206 || status == 416) {
-                return response;
+                return response.body();
             }
-            response.body().close();
             throw statusException(response, current);
         }
-        throw new IOException("more than " + MAX_REDIRECTS + " redirects from " + url);
+        throw new IOException("more than " + MAX_REDIRECTS + " redirects from " + display(url));
+    }
+
+    private static HttpResponse.BodySubscriber<FileSink.Outcome> choose(HttpResponse.ResponseInfo info, long offset, FileSink sink) {
+        int status = info.statusCode();
+        if (status == 200) {
+            return sink.subscriber(200, 0);
+        }
+        long start = status == 206 ? rangeStart(info.headers()) : -1;
+        if (status == 206 && start == offset) {
+            return sink.subscriber(206, start);
+        }
+        return HttpResponse.BodySubscribers.replacing(new FileSink.Outcome(status, start, 0, false));
+    }
+
+    private static <T> HttpResponse<T> await(CompletableFuture<HttpResponse<T>> future, FileSink sink, Duration stallLimit)
+            throws IOException {
+        long poll = Math.max(10, Math.min(1_000, stallLimit.toMillis() / 4));
+        while (true) {
+            try {
+                return future.get(poll, TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                if (sink.idleNanos() > stallLimit.toNanos()) {
+                    sink.abort();
+                    future.cancel(true);
+                    throw new IOException("nothing arrived for " + stallLimit.toMillis() / 1000.0 + " s");
+                }
+            } catch (ExecutionException e) {
+                Throwable cause = e.getCause();
+                throw cause instanceof IOException io ? io : new IOException(cause);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                sink.abort();
+                future.cancel(true);
+                throw new java.io.InterruptedIOException("interrupted while downloading");
+            }
+        }
     }
 
     private HttpRequest request(URI url, String method, long rangeFrom) {
@@ -156,8 +200,8 @@ final class HubHttp {
     }
 
     /** The first byte's offset in a {@code Content-Range: bytes FIRST-LAST/TOTAL} header, or -1. */
-    static long rangeStart(HttpResponse<?> response) {
-        String range = response.headers().firstValue("Content-Range").orElse("");
+    static long rangeStart(HttpHeaders headers) {
+        String range = headers.firstValue("Content-Range").orElse("");
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("bytes\\s+(\\d+)-\\d+/(\\d+|\\*)").matcher(range.trim());
         return m.matches() ? Long.parseLong(m.group(1)) : -1;
     }

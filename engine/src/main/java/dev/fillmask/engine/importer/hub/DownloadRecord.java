@@ -6,12 +6,17 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * {@value #FILE} in a finished download: which repository, revision and commit it is, and each file's size and the
@@ -71,6 +76,23 @@ record DownloadRecord(String repo, String revision, String commit, String endpoi
         Path tmp = folder.resolve(FILE + ".tmp");
         JSON.writeValue(tmp.toFile(), root);
         Files.move(tmp, folder.resolve(FILE), StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    HubDownload.Checkpoint checkpoint(Path folder, HubRepoId repo, HubRevision revision) {
+        return new HubDownload.Checkpoint(folder, repo, revision, commit, contents());
+    }
+
+    /** SHA-256 over every file's name, size and ETag, in name order: equal for two commits with the same files. */
+    String contents() {
+        StringBuilder lines = new StringBuilder();
+        new TreeMap<>(files).forEach((name, e) -> lines.append(name).append(' ').append(e.size()).append(' ')
+                .append(e.etag()).append('\n'));
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(lines.toString().getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JVM", e);
+        }
     }
 
     long totalBytes() {

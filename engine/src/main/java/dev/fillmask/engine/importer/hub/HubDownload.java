@@ -41,8 +41,11 @@ import java.util.stream.Stream;
  * </ul>
  */
 public final class HubDownload {
-    /** A finished download: its folder and the commit it holds. */
-    public record Checkpoint(Path folder, HubRepoId repo, HubRevision revision, String commit) {}
+    /**
+     * A finished download: its folder, the commit it holds, and {@code contents}, an id of its files (names, sizes
+     * and checksums) that stays the same across commits that changed none of them (a README edit, say).
+     */
+    public record Checkpoint(Path folder, HubRepoId repo, HubRevision revision, String commit, String contents) {}
 
     public static final String CONFIG = "config.json";
     public static final List<String> REQUIRED = List.of(CONFIG, "tokenizer.json");
@@ -93,7 +96,7 @@ public final class HubDownload {
         DownloadRecord done = DownloadRecord.read(target);
         if (done != null && revision.isCommit()) {
             progress.println(repo + " at commit " + revision + " is downloaded: " + target);
-            return new Checkpoint(target, repo, revision, done.commit());
+            return done.checkpoint(target, repo, revision);
         }
         try {
             return FolderLock.holding(target.resolveSibling("." + target.getFileName() + ".lock"), target.toString(), progress,
@@ -112,7 +115,7 @@ public final class HubDownload {
             if (done != null) {
                 progress.println("cannot reach " + access.endpoint() + " (" + e + "); using the download of commit "
                         + done.commit() + " in " + target);
-                return new Checkpoint(target, repo, revision, done.commit());
+                return done.checkpoint(target, repo, revision);
             }
             throw unreachable(e);
         } catch (HubStatusException e) {
@@ -121,13 +124,13 @@ public final class HubDownload {
         String commit = commitOf(config, repo);
         if (done != null && done.commit().equals(commit)) {
             progress.println(repo + " at " + revision + " (commit " + commit + ") is downloaded: " + target);
-            return new Checkpoint(target, repo, revision, commit);
+            return done.checkpoint(target, repo, revision);
         }
         if (done != null) {
             progress.println(repo + " at " + revision + " moved from commit " + done.commit() + " to " + commit
-                    + "; downloading it again");
+                    + "; downloading what changed");
         }
-        return download(repo, revision, commit, target);
+        return download(repo, revision, commit, target, done);
     }
 
     private String commitOf(HubHttp.Metadata config, HubRepoId repo) {
@@ -144,31 +147,34 @@ public final class HubDownload {
         }
     }
 
-    private Checkpoint download(HubRepoId repo, HubRevision revision, String commit, Path target) throws IOException {
+    /** {@code previous}: the download of an earlier commit in {@code target}, whose unchanged files are reused; or null. */
+    private Checkpoint download(HubRepoId repo, HubRevision revision, String commit, Path target, DownloadRecord previous)
+            throws IOException {
         long start = System.nanoTime();
         Path staging = target.resolveSibling("." + target.getFileName() + ".partial");
         prepareStaging(staging, commit);
         progress.println("downloading " + repo + " at " + revision + " (commit " + commit + ") from "
                 + access.endpoint() + " into " + staging);
         HubRevision pinned = new HubRevision(commit);
+        Earlier earlier = new Earlier(target, previous);
         Map<String, DownloadRecord.Entry> files = new LinkedHashMap<>();
         for (String name : REQUIRED) {
-            files.put(name, fetch(repo, pinned, name, true, staging));
+            files.put(name, fetch(repo, pinned, name, true, staging, earlier));
         }
         for (String name : OPTIONAL) {
-            DownloadRecord.Entry entry = fetch(repo, pinned, name, false, staging);
+            DownloadRecord.Entry entry = fetch(repo, pinned, name, false, staging, earlier);
             if (entry != null) {
                 files.put(name, entry);
             } else {
                 progress.println("  " + name + ": not in the repository (optional)");
             }
         }
-        DownloadRecord.Entry weights = fetch(repo, pinned, WEIGHTS, false, staging);
+        DownloadRecord.Entry weights = fetch(repo, pinned, WEIGHTS, false, staging, earlier);
         if (weights != null) {
             files.put(WEIGHTS, weights);
         } else {
             progress.println("  " + WEIGHTS + ": not in the repository; looking for sharded weights");
-            DownloadRecord.Entry index = fetch(repo, pinned, WEIGHTS_INDEX, false, staging);
+            DownloadRecord.Entry index = fetch(repo, pinned, WEIGHTS_INDEX, false, staging, earlier);
             if (index == null) {
                 throw new HubDownloadException(repo + " at " + revision + " has neither " + WEIGHTS + " nor "
                         + WEIGHTS_INDEX + ": the import reads safetensors weights only (a repository with only"
@@ -176,7 +182,7 @@ public final class HubDownload {
             }
             files.put(WEIGHTS_INDEX, index);
             for (String shard : shards(staging.resolve(WEIGHTS_INDEX), repo)) {
-                files.put(shard, fetch(repo, pinned, shard, true, staging));
+                files.put(shard, fetch(repo, pinned, shard, true, staging, earlier));
             }
         }
         DownloadRecord record = new DownloadRecord(repo.toString(), revision.name(), commit,
@@ -191,7 +197,20 @@ public final class HubDownload {
         Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
         progress.printf(Locale.ROOT, "downloaded %s at %s: %d files, %s in %.1f s, in %s%n", repo, revision,
                 files.size(), TransferProgress.size(record.totalBytes()), (System.nanoTime() - start) / 1e9, target);
-        return new Checkpoint(target, repo, revision, commit);
+        return record.checkpoint(target, repo, revision);
+    }
+
+    /** The files of the previous download in the target folder, for reuse when a new commit left them unchanged. */
+    private record Earlier(Path folder, DownloadRecord record) {
+        /** The earlier file of this name if it has the same checksum-bearing ETag and size, else null. */
+        Path same(String name, HubHttp.Metadata meta) {
+            DownloadRecord.Entry entry = record == null ? null : record.files().get(name);
+            if (entry == null || BlobChecksum.kind(meta.etag()) == null || !meta.etag().equals(entry.etag())
+                    || entry.size() != meta.size()) {
+                return null;
+            }
+            return folder.resolve(name);
+        }
     }
 
     /** The staging folder of an earlier run is kept (its finished and partial files) if it was for the same commit. */
@@ -244,8 +263,8 @@ public final class HubDownload {
     }
 
     /** One file into the staging folder; null if it is optional and the repository has none. */
-    private DownloadRecord.Entry fetch(HubRepoId repo, HubRevision pinned, String name, boolean required, Path staging)
-            throws IOException {
+    private DownloadRecord.Entry fetch(HubRepoId repo, HubRevision pinned, String name, boolean required, Path staging,
+                                       Earlier earlier) throws IOException {
         HubHttp.Metadata meta;
         try {
             meta = http.metadata(access.resolveUrl(repo, pinned.encoded(), name));
@@ -262,6 +281,13 @@ public final class HubDownload {
             progress.println("  " + name + ": " + TransferProgress.size(Files.size(file)) + ", downloaded before");
             return new DownloadRecord.Entry(Files.size(file), meta.etag());
         }
+        Path unchanged = earlier.same(name, meta);
+        if (unchanged != null && Files.isRegularFile(unchanged) && Files.size(unchanged) == meta.size()) {
+            linkOrCopy(unchanged, file);
+            progress.println("  " + name + ": " + TransferProgress.size(meta.size()) + ", unchanged since commit "
+                    + earlier.record().commit());
+            return new DownloadRecord.Entry(meta.size(), meta.etag());
+        }
         Path partial = staging.resolve(name + INCOMPLETE);
         transfer(repo, pinned, name, meta, partial);
         String kind = BlobChecksum.kind(meta.etag());
@@ -277,6 +303,16 @@ public final class HubDownload {
         progress.println("  " + name + ": " + TransferProgress.size(size)
                 + (kind != null ? ", " + kind + " checked" : ", no checksum from the server (size checked)"));
         return new DownloadRecord.Entry(size, meta.etag());
+    }
+
+    /** A hard link costs no space and no time; where the file system has none, a copy. */
+    private static void linkOrCopy(Path from, Path to) throws IOException {
+        Files.deleteIfExists(to);
+        try {
+            Files.createLink(to, from);
+        } catch (IOException | UnsupportedOperationException e) {
+            Files.copy(from, to);
+        }
     }
 
     private void transfer(HubRepoId repo, HubRevision pinned, String name, HubHttp.Metadata meta, Path partial)

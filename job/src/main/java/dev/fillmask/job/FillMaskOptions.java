@@ -163,8 +163,9 @@ public final class FillMaskOptions {
             .withDescription("A request that fails the job itself (it crashes the TaskManager, say) and fails it again "
                     + "while the job recovers: dead-letter (answer it with an error and a dead letter on the next "
                     + "attempt) or retry (run it after every restart, however often it fails). While recovering, each "
-                    + "subtask runs one record at a time until a checkpoint completes, noting it in flight beside the "
-                    + "checkpoints (or in the temporary folder when there is no checkpoint folder).");
+                    + "subtask runs one record at a time, noting it in flight beside the checkpoints (or in the "
+                    + "temporary folder when there is no checkpoint folder), until twice the records it took between "
+                    + "its last two checkpoints have run and a checkpoint after them completes.");
 
     public static final ConfigOption<Duration> BROKER_WAIT = ConfigOptions.key(PREFIX + "broker-wait")
             .durationType().defaultValue(Duration.ofSeconds(30))

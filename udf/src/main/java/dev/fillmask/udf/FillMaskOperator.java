@@ -10,6 +10,8 @@ import dev.fillmask.engine.model.ModelVersion;
 
 import org.apache.flink.api.common.externalresource.ExternalResourceInfo;
 import org.apache.flink.api.common.state.BroadcastState;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.typeinfo.BasicTypeInfo;
 import org.apache.flink.runtime.state.StateInitializationContext;
@@ -49,7 +51,7 @@ import java.util.concurrent.CompletableFuture;
  * <p>A request the engine cannot answer gets its error answer; the engine itself keeps such a failure to the request
  * that caused it. What fails the task all the same (the model broken for every request, or a record that crashes
  * the process) restarts it; after a restart, replayed records run one at a time, each noted in flight, until the
- * first checkpoint completes, and a record that was in flight when that careful attempt failed too is answered with
+ * replay has passed the failure ({@link Recovery}), and a record that was in flight when that careful attempt failed too is answered with
  * an error instead of being run again ({@link PoisonPills}).
  *
  * <p>With a second input, a stream of {@link ModelChange}s broadcast to every subtask, it swaps its model while it
@@ -69,6 +71,8 @@ public final class FillMaskOperator<IN, OUT> extends AbstractStreamOperator<OUT>
     /** How often a subtask looks whether a model it loads is ready, when no batch runs to look for it. */
     private static final long SWAP_POLL_MILLIS = 50;
     /** The operator's state: the model change it serves ({@value #SERVING}; absent: the start-up model) and pending ones. */
+    static final ListStateDescriptor<Long> RECORDS_PER_CHECKPOINT =
+            new ListStateDescriptor<>("fill-mask-records-per-checkpoint", Long.class);
     static final MapStateDescriptor<String, String> MODEL_STATE = new MapStateDescriptor<>("fill-mask-model",
             BasicTypeInfo.STRING_TYPE_INFO, BasicTypeInfo.STRING_TYPE_INFO);
     private static final String SERVING = "serving";
@@ -100,6 +104,10 @@ public final class FillMaskOperator<IN, OUT> extends AbstractStreamOperator<OUT>
     private transient boolean timerPending;
     private transient FillMaskMetrics metrics;
     private transient Recovery recovery;
+    /** Records taken between the last two checkpoints: how far a replay after a failure reaches, about. */
+    private transient ListState<Long> recordsPerCheckpoint;
+    private transient long lastCheckpointRecords;
+    private transient long recordsSinceCheckpoint;
 
     /**
      * A record waiting for its batch: its value and timestamp, not its StreamRecord (upstream may reuse that object
@@ -138,11 +146,18 @@ public final class FillMaskOperator<IN, OUT> extends AbstractStreamOperator<OUT>
     public void initializeState(StateInitializationContext context) throws Exception {
         super.initializeState(context);
         modelState = context.getOperatorStateStore().getBroadcastState(MODEL_STATE);
+        recordsPerCheckpoint = context.getOperatorStateStore().getListState(RECORDS_PER_CHECKPOINT);
+        for (Long records : recordsPerCheckpoint.get()) {
+            lastCheckpointRecords = Math.max(lastCheckpointRecords, records);
+        }
     }
 
     @Override
     public void snapshotState(StateSnapshotContext context) throws Exception {
         super.snapshotState(context);
+        recordsPerCheckpoint.update(List.of(recordsSinceCheckpoint));
+        recordsSinceCheckpoint = 0;
+        recovery.checkpointTaken(context.getCheckpointId());
         modelState.clear();
         if (servingChange != null) {
             modelState.put(SERVING, encode(servingChange));
@@ -209,10 +224,11 @@ public final class FillMaskOperator<IN, OUT> extends AbstractStreamOperator<OUT>
         if (poisonPills == PoisonPills.DEAD_LETTER && attempt > 0) {
             recovery = Recovery.after(InFlightMarkers.of(inFlightBaseFolder(),
                     getRuntimeContext().getJobInfo().getJobId().toHexString(), getOperatorID().toHexString(),
-                    getRuntimeContext().getTaskInfo().getIndexOfThisSubtask()));
-            LOG.warn("fill-mask: attempt {} after a failure: answering replayed records one at a time until the next "
-                    + "checkpoint, noting each in {}; {} record(s) failed the previous attempt and get an error answer: {}",
-                    attempt, recovery.markers().folder(), recovery.failedBefore().size(), recovery.failedBefore());
+                    getRuntimeContext().getTaskInfo().getIndexOfThisSubtask()), 2 * lastCheckpointRecords);
+            LOG.warn("fill-mask: attempt {} after a failure: answering replayed records one at a time (at least {}, then "
+                    + "until a checkpoint), noting each in {}; {} record(s) failed the previous attempt and get an error "
+                    + "answer: {}", attempt, recovery.minRecords(), recovery.markers().folder(),
+                    recovery.failedBefore().size(), recovery.failedBefore());
         }
     }
 
@@ -376,8 +392,9 @@ public final class FillMaskOperator<IN, OUT> extends AbstractStreamOperator<OUT>
     @Override
     public void notifyCheckpointComplete(long checkpointId) throws Exception {
         super.notifyCheckpointComplete(checkpointId);
-        if (recovery.checkpointCompleted()) {
-            LOG.info("fill-mask: checkpoint {} completed after the restart: batching again", checkpointId);
+        if (recovery.checkpointCompleted(checkpointId)) {
+            LOG.info("fill-mask: checkpoint {} completed after the restart and {} replayed records run alone: batching "
+                    + "again", checkpointId, recovery.minRecords());
         }
     }
 
@@ -389,6 +406,7 @@ public final class FillMaskOperator<IN, OUT> extends AbstractStreamOperator<OUT>
     @Override
     public void processElement(StreamRecord<IN> element) throws Exception {
         metrics.requests.inc();
+        recordsSinceCheckpoint++;
         if (waiting.isEmpty()) {
             oldestArrival = getProcessingTimeService().getCurrentProcessingTime();
             scheduleDeadline(oldestArrival + policy.maxDelay().toMillis());

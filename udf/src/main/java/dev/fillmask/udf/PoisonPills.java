@@ -3,7 +3,7 @@ package dev.fillmask.udf;
 /**
  * What a subtask does with a record that fails the job over and over (a poison pill): one that crashes the process,
  * or fails in a way no error answer can contain. After a failure, a subtask answers its replayed records one at a
- * time, noting each in flight ({@link InFlightMarkers}) until its first checkpoint completes; a record that was in
+ * time, noting each in flight ({@link InFlightMarkers}) until the replay has passed the failure ({@link Recovery}); a record that was in
  * flight when that careful attempt failed too is, with {@link #DEAD_LETTER}, answered with an error (and so
  * dead-lettered) on the next attempt instead of being run again. (Flink matches enum values by {@code toString()}.)
  */

@@ -8,6 +8,7 @@ import dev.fillmask.schemas.FillMaskRequest;
 import dev.fillmask.engine.EngineOptions;
 import dev.fillmask.engine.FillMaskEngine;
 import dev.fillmask.engine.model.ModelFolder;
+import dev.fillmask.job.FillMaskOptions.DeliveryGuarantee;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -33,6 +34,8 @@ public final class Benchmark {
     static final String RAW_GROUPED = "raw ONNX Runtime session, grouped by length as the engine";
     static final String ENGINE = "engine (predict path)";
     static final String OTHER_MODEL = "engine on ";
+    /** Requests in flight at once in the HTTP rows: many clients, each waiting for its answer. */
+    static final int HTTP_CLIENTS = 256;
 
     /**
      * {@code otherModels}: models that get an engine row of their own (batch 16, with the memory their session takes)
@@ -99,16 +102,21 @@ public final class Benchmark {
         }
         double stream = Double.NaN;
         double sql = Double.NaN;
+        double httpExactlyOnce = Double.NaN;
+        double httpAtLeastOnce = Double.NaN;
         if (withStream) {
             stream = streamRow("streaming job end to end", LocalJob.KAFKA, shortSet, raw16);
             sql = streamRow("SQL ML_PREDICT end to end (async)", SqlScriptJob.shipped(), shortSet, raw16);
+            httpExactlyOnce = httpRow(DeliveryGuarantee.EXACTLY_ONCE, shortSet, raw16, stream);
+            httpAtLeastOnce = httpRow(DeliveryGuarantee.AT_LEAST_ONCE, shortSet, raw16, stream);
         }
         printTable();
         if (withStream) {
             out.printf(Locale.ROOT, "summary: engine/raw %.2f (raw grouped as the engine), e2e/engine %.2f, "
                             + "e2e/raw %.2f, engine %.1f req/s (batch 16; batch 1: %.1f), e2e %.1f req/s, SQL %.1f req/s "
-                            + "(SQL/e2e %.2f)%n", engine16 / raw16Grouped, stream / engine16, stream / raw16Grouped,
-                    engine16, engine1, stream, sql, sql / stream);
+                            + "(SQL/e2e %.2f), HTTP %.1f req/s exactly-once (HTTP/e2e %.2f), %.1f at-least-once%n",
+                    engine16 / raw16Grouped, stream / engine16, stream / raw16Grouped, engine16, engine1, stream, sql,
+                    sql / stream, httpExactlyOnce, httpExactlyOnce / stream, httpAtLeastOnce);
         } else {
             out.printf(Locale.ROOT, "summary: engine/raw %.2f (raw grouped as the engine), engine %.1f req/s "
                     + "(batch 16; batch 1: %.1f)%n", engine16 / raw16Grouped, engine16, engine1);
@@ -182,6 +190,36 @@ public final class Benchmark {
                     String.format(Locale.ROOT, "%.2f", t.perSecond() / rawRate),
                     String.format(Locale.ROOT, "p50 %.0f / p95 %.0f / p99 %.0f ms at %.1f req/s", l.p50Millis(),
                             l.p95Millis(), l.p99Millis(), t.perSecond() / 2), ""});
+            return t.perSecond();
+        }
+    }
+
+    /**
+     * The rows of the HTTP gateway in front of the job in one delivery mode: throughput with {@value #HTTP_CLIENTS}
+     * requests in flight, and latency (sent to answered) at half that rate. The ratio column is to the raw session,
+     * as the other rows; the summary line gives HTTP against the streaming job fed straight from Kafka.
+     */
+    private double httpRow(DeliveryGuarantee guarantee, List<FillMaskRequest> shortSet, double rawRate,
+                           double streamRate) throws Exception {
+        String label = "HTTP gateway in front of the job, " + guarantee;
+        FillMaskCodec codec = new FillMaskCodec();
+        List<byte[]> values = shortSet.stream().map(codec::writeRequest).toList();
+        progress.println("bench: " + label + ", " + HTTP_CLIENTS + " clients in flight, batch 16...");
+        try (HttpBenchmark http = new HttpBenchmark(model, 16, listen, guarantee)) {
+            http.throughput(values.subList(0, Math.min(32, values.size())), HTTP_CLIENTS);
+            List<byte[]> backlog = new ArrayList<>();
+            for (int i = 0; i < Math.max(4, 3 * rounds); i++) {
+                backlog.addAll(values);
+            }
+            StreamBenchmark.Throughput t = http.throughput(backlog, HTTP_CLIENTS);
+            progress.printf(Locale.ROOT, "bench: %s, %d requests at half that rate for latency...%n", label,
+                    values.size());
+            StreamBenchmark.Latency l = http.latency(values, t.perSecond() / 2);
+            rows.add(new String[] {label, "short", "16", fmt(t.perSecond()), "",
+                    String.format(Locale.ROOT, "%.2f", t.perSecond() / rawRate),
+                    String.format(Locale.ROOT, "p50 %.0f / p95 %.0f / p99 %.0f ms at %.1f req/s (HTTP/streaming job"
+                            + " %.2f)", l.p50Millis(), l.p95Millis(), l.p99Millis(), t.perSecond() / 2,
+                            t.perSecond() / streamRate), ""});
             return t.perSecond();
         }
     }

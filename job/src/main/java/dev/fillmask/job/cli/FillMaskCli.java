@@ -21,6 +21,7 @@ public final class FillMaskCli {
               predict   answer JSONL fill-mask requests from stdin on stdout, one line each
               run       the streaming job on a local Flink cluster, with an embedded or existing Kafka broker
               swap      tell a running job to serve another model, without a restart
+              serve     the HTTP gateway (the Hugging Face Inference API) in front of a running job
               sql       a Flink SQL script (ML_PREDICT with the fill-mask model) on a local cluster and an embedded broker
               bench     throughput of the raw ONNX Runtime session, the engine and the streaming job
               quantize  write an int8 copy of a model folder and report its accuracy against fp32
@@ -47,6 +48,7 @@ public final class FillMaskCli {
                 case "predict" -> PredictCommand.run(rest, in, out, err);
                 case "run" -> RunCommand.run(rest, in, out, err);
                 case "swap" -> SwapCommand.run(rest, out, err);
+                case "serve" -> ServeCommand.run(rest, out, err);
                 case "sql" -> SqlCommand.run(rest, in, out, err);
                 case "bench" -> BenchCommand.run(rest, out, err);
                 case "quantize" -> QuantizeCommand.run(rest, out, err);

@@ -24,7 +24,8 @@ final class RunCommand {
             The broker and the local Flink cluster listen on 127.0.0.1 only; --listen HOST exposes them on purpose.
             With --input FILE (one JSON request per line; - for stdin) it sends the requests to the input topic,
             writes one answer line per request, in input order, to --output (default stdout) and exits once every
-            request is answered. Without --input it serves until stopped, and prints the bootstrap address and topics.
+            request is answered. Without --input it serves until stopped, and prints the bootstrap address and topics;
+            with --http [HOST:]PORT also the Hugging Face Inference API over HTTP (the gateway) in front of the job.
             The job's options follow; on a Flink cluster the same options go after the jar: flink run JAR --name value.""";
 
     private static final List<CommandLine.Option> OWN = List.of(
@@ -37,6 +38,7 @@ final class RunCommand {
 
     static int run(String[] args, InputStream in, PrintStream out, PrintStream err) throws Exception {
         List<CommandLine.Option> options = new ArrayList<>(OWN);
+        options.addAll(HttpOptions.OPTIONS);
         options.addAll(JobArguments.options());
         CommandLine cli = new CommandLine("run", SUMMARY, options).parse(args);
         if (cli.helpAsked()) {
@@ -50,8 +52,11 @@ final class RunCommand {
         }
         LocalRun run = new LocalRun(jobOptions, embedded, ListenOption.of(cli), err);
         if (!cli.has("input")) {
-            run.serve();
+            run.serve(HttpOptions.of(cli, jobOptions).orElse(null));
             return 0;
+        }
+        if (cli.has(HttpOptions.HTTP)) {
+            throw new CommandLine.UsageException("--http serves until stopped: leave out --input");
         }
         List<byte[]> requests = RequestLines.read(cli.get("input"), in);
         List<String> answers = run.answer(requests);

@@ -4,6 +4,8 @@ import dev.fillmask.job.FillMaskJob;
 import dev.fillmask.job.FillMaskOptions;
 import dev.fillmask.job.kafka.KafkaConnections;
 import dev.fillmask.job.kafka.KafkaPreflight;
+import dev.fillmask.gateway.Gateway;
+import dev.fillmask.gateway.GatewaySettings;
 
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
@@ -86,6 +88,14 @@ public final class LocalRun {
 
     /** Starts the job and serves until the job ends or the process is stopped. */
     public void serve() throws Exception {
+        serve(null);
+    }
+
+    /**
+     * {@link #serve()}, and with {@code http} the HTTP gateway in front of the job too (its bootstrap servers filled
+     * in), stopped before the job so that every request it accepted is answered.
+     */
+    public void serve(GatewaySettings http) throws Exception {
         try (Session session = start()) {
             progress.println("fill-mask: serving. Kafka bootstrap servers: " + session.bootstrap);
             progress.println("fill-mask:   requests    -> topic " + options.get(FillMaskOptions.INPUT_TOPIC));
@@ -93,8 +103,12 @@ public final class LocalRun {
                     + " (read with isolation.level=read_committed)");
             progress.println("fill-mask:   dead letters <- topic " + options.get(FillMaskOptions.DEAD_LETTER_TOPIC));
             swapTopic().ifPresent(control -> progress.println("fill-mask:   another model, without a restart: "
-                    + "./fill-mask swap --bootstrap " + session.bootstrap + " MODEL_FOLDER (-> topic " + control
+                    + "./fill-mask swap --bootstrap " + session.bootstrap + " MODEL (-> topic " + control
                     + ", statuses <- topic " + options.get(FillMaskOptions.STATUS_TOPIC) + ")"));
+            if (http != null) {
+                session.gateway = Gateway.start(http.withBootstrapServers(session.bootstrap));
+                session.gateway.describe().forEach(line -> progress.println("fill-mask: " + line));
+            }
             progress.println("fill-mask: Ctrl-C stops.");
             Thread stopper = new Thread(session::close, "fill-mask-stop");
             Runtime.getRuntime().addShutdownHook(stopper);
@@ -147,6 +161,7 @@ public final class LocalRun {
     /** What a run started, stopped in reverse order. */
     private static final class Session implements AutoCloseable {
         EmbeddedKafka broker;
+        Gateway gateway;
         String bootstrap;
         Properties clientProperties = new Properties();
         JobClient job;
@@ -172,6 +187,11 @@ public final class LocalRun {
 
         @Override
         public synchronized void close() {
+            if (gateway != null) {
+                Gateway g = gateway;
+                gateway = null;
+                g.close();
+            }
             if (job != null) {
                 JobClient running = job;
                 job = null;

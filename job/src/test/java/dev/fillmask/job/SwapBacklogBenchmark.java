@@ -45,26 +45,41 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * What the control input costs the job under a backlog, and how long a control record takes to get through one: the
- * job with swaps off ({@code --control-topic ''}) and on, one after the other on the same MiniCluster and broker, each
- * started on a backlog of the same requests for the real default model. For each it prints the answering rate, how
- * long answers wait for their commit (produced → visible to {@code read_committed}), the durations of the checkpoints
- * completed while the backlog drained, and, with swaps on, how long two control records sent during the drain took to
- * come back as status records. Figures, not assertions: not run by {@code mvn verify}; by hand:
+ * job with model swaps off ({@code --control-topic ''}: one chained task) and on (the request source is a task of its
+ * own before the operator), one after the other on the same MiniCluster and broker, each started on a backlog of the
+ * same requests for the real default model. For each it prints the answering rate, how long answers wait for their
+ * commit (produced, then visible to {@code read_committed}), the durations of the checkpoints completed while the
+ * backlog drained, and, with swaps on, how long two control records sent during the drain took to come back as status
+ * records. The cluster has the settings the job needs ({@link FillMaskJob#clusterSettings()}) unless
+ * {@code -Dbacklog.cluster-settings=false}, which shows what they are for. Figures, not assertions: not run by
+ * {@code mvn verify}; by hand (variants run in the order given, a repeated one in a round of its own):
  *
  * <pre>
  * mvn -o -q -pl job -am verify -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \
- *     -Dit.test=SwapBacklogBenchmark -Dfailsafe.failIfNoSpecifiedTests=false [-Dbacklog.requests=1000]
+ *     -Dit.test=SwapBacklogBenchmark -Dfailsafe.failIfNoSpecifiedTests=false \
+ *     [-Dbacklog.requests=1000] [-Dbacklog.variants=off,on] [-Dbacklog.cluster-settings=false]
  * </pre>
  */
 class SwapBacklogBenchmark {
     private static final int REQUESTS = Integer.getInteger("backlog.requests", 1000);
+    private static final boolean WITH_CLUSTER_SETTINGS =
+            Boolean.parseBoolean(System.getProperty("backlog.cluster-settings", "true"));
 
     @RegisterExtension
     static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setConfiguration(ListenAddress.loopback().flinkConfiguration())
+            .setConfiguration(cluster())
             .setNumberTaskManagers(1)
             .setNumberSlotsPerTaskManager(2)
             .build());
+
+    /** The local cluster with the settings the job needs ({@link FillMaskJob#clusterSettings()}), or without. */
+    private static Configuration cluster() {
+        Configuration cluster = ListenAddress.loopback().flinkConfiguration();
+        if (WITH_CLUSTER_SETTINGS) {
+            cluster.addAll(FillMaskJob.clusterSettings());
+        }
+        return cluster;
+    }
 
     private static EmbeddedKafka kafka;
     private static Path model;
@@ -86,19 +101,24 @@ class SwapBacklogBenchmark {
     void swapsOffAndOnUnderTheSameBacklog(@InjectClusterRESTAddress URI rest) throws Exception {
         FlinkRest flink = new FlinkRest(rest.toString().replaceAll("/$", ""));
         List<String> rows = new ArrayList<>();
-        rows.add(run("off", false, flink));
-        rows.add(run("on", true, flink));
+        int round = 0;
+        for (String variant : System.getProperty("backlog.variants", "off,on").split(",")) {
+            rows.add(run(variant.trim(), ++round, flink));
+        }
         System.out.println();
         System.out.println("| swaps | requests | answered/s | commit wait p50 / p99 | checkpoints completed "
                 + "during the drain: count, duration p50 / max | control record → status |");
         System.out.println("|---|---|---|---|---|---|");
         rows.forEach(System.out::println);
         System.out.println("(backlog of " + REQUESTS + " requests, default model, parallelism 1, 1 thread, batch 8, "
-                + "checkpoint interval " + FillMaskOptions.CHECKPOINT_INTERVAL.defaultValue().toSeconds() + " s)");
+                + "checkpoint interval " + FillMaskOptions.CHECKPOINT_INTERVAL.defaultValue().toSeconds() + " s, "
+                + (WITH_CLUSTER_SETTINGS ? "with" : "without") + " the job's cluster settings "
+                + FillMaskJob.clusterSettings().toMap() + ")");
     }
 
-    private static String run(String name, boolean swaps, FlinkRest flink) throws Exception {
-        String prefix = "backlog-" + name;
+    private static String run(String name, int round, FlinkRest flink) throws Exception {
+        boolean swaps = name.equals("on");
+        String prefix = "backlog-" + round + "-" + name;
         Configuration options = new Configuration();
         options.set(FillMaskOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
         options.set(FillMaskOptions.INPUT_TOPIC, prefix + "-requests");
@@ -186,12 +206,16 @@ class SwapBacklogBenchmark {
     }
 
     /** Notes the duration of each checkpoint the job completed, while {@code draining}. */
-    private static void noteCheckpoints(FlinkRest flink, JobClient client, boolean draining, Map<Long, Long> millis)
-            throws IOException {
+    private static void noteCheckpoints(FlinkRest flink, JobClient client, boolean draining, Map<Long, Long> millis) {
         if (!draining) {
             return;
         }
-        JsonNode stats = flink.get("/jobs/" + client.getJobID() + "/checkpoints");
+        JsonNode stats;
+        try {
+            stats = flink.get("/jobs/" + client.getJobID() + "/checkpoints");
+        } catch (IOException e) {
+            return; // the job is still starting: asked again at the next look
+        }
         for (JsonNode checkpoint : stats.path("history")) {
             if ("COMPLETED".equals(checkpoint.path("status").asText())) {
                 millis.putIfAbsent(checkpoint.path("id").asLong(), checkpoint.path("end_to_end_duration").asLong());

@@ -22,6 +22,7 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
@@ -74,6 +75,28 @@ public final class FillMaskJob {
         boolean swaps = kafka.controlTopic().isPresent();
         return new FillMaskJob(options, modelFolder(options), kafka.source(), kafka.answerSink(), kafka.deadLetterSink(),
                 swaps ? kafka.controlSource() : null, swaps ? kafka.statusSink() : null);
+    }
+
+    /**
+     * What the job needs of the Flink cluster it runs on, beyond slots and memory: settings of the TaskManagers, which
+     * a job cannot set for itself. The local runs start their cluster with them, and the deployment files
+     * ({@code deploy/}) carry the same lines for a real cluster.
+     *
+     * <p>Buffer debloating: with model swaps on, the operator has two inputs, so the request source is not chained to
+     * it and requests reach it through network buffers (a local exchange). When the source reads faster than the model
+     * answers (a backlog), those buffers fill: by default about a minute of requests on a CPU. Every checkpoint
+     * barrier queues behind them, and the operator's two inputs are aligned at each barrier (exactly-once), so the
+     * control input is held from its own barrier until the requests' arrives: a model change reached the operator
+     * only after a minute or more, and each checkpoint, and with it each commit of answers, took as long. Unaligned
+     * checkpoints cannot help: Flink takes none where a broadcast input joins (the control records), nor on a
+     * pointwise (forward) input such as the requests'. Debloating sizes the in-flight buffers to what the operator
+     * consumes in {@code taskmanager.network.memory.buffer-debloat.target} (1 s), so a barrier and a model change wait
+     * about that long instead.
+     */
+    public static Configuration clusterSettings() {
+        Configuration settings = new Configuration();
+        settings.set(TaskManagerOptions.BUFFER_DEBLOAT_ENABLED, true);
+        return settings;
     }
 
     /** Checkpointing, parallelism and object reuse for {@code env}, from the options. */

@@ -138,6 +138,24 @@ class DeploymentFilesTest {
         assertTrue(build.contains("job/target/" + JOB_JAR) && build.contains("job/target/cluster-native-lib/"), build);
     }
 
+    /** Every cluster of the deployment files gets what the job needs of its TaskManagers, as the local runs do. */
+    @Test
+    void everyClusterHasTheSettingsTheJobNeeds() throws IOException {
+        Map<String, String> needed = FillMaskJob.clusterSettings().toMap();
+        assertFalse(needed.isEmpty());
+        Map<String, String> compose = flinkProperties(stringMap(map(composeServices(), "taskmanager")
+                .get("environment")).get("FLINK_PROPERTIES"));
+        String readme = Files.readString(root.resolve("deploy/README.md"));
+        needed.forEach((key, value) -> {
+            assertEquals(value, compose.get(key), "docker-compose.yml taskmanager: " + key);
+            for (Map<String, Object> deployment : flinkDeployments()) {
+                assertEquals(value, map(map(deployment, "spec"), "flinkConfiguration").get(key),
+                        map(deployment, "metadata").get("name") + ": " + key);
+            }
+            assertTrue(readme.contains(key + ": " + value), "deploy/README.md's config.yaml lines: " + key);
+        });
+    }
+
     @Test
     void composePublishesEveryPortOnLoopbackOnly() {
         composeServices().forEach((name, service) -> {

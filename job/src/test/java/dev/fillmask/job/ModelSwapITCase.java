@@ -69,10 +69,17 @@ class ModelSwapITCase {
 
     @RegisterExtension
     static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setConfiguration(ListenAddress.loopback().flinkConfiguration())
+            .setConfiguration(cluster())
             .setNumberTaskManagers(1)
             .setNumberSlotsPerTaskManager(2)
             .build());
+
+    /** A local cluster as the job's local runs start it: with the settings the job needs of its TaskManagers. */
+    private static Configuration cluster() {
+        Configuration cluster = ListenAddress.loopback().flinkConfiguration();
+        cluster.addAll(FillMaskJob.clusterSettings());
+        return cluster;
+    }
 
     @TempDir
     static Path dir;

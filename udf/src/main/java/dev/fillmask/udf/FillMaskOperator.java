@@ -14,6 +14,8 @@ import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.typeinfo.BasicTypeInfo;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.runtime.state.StateInitializationContext;
 import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
@@ -60,7 +62,9 @@ import java.util.concurrent.CompletableFuture;
  * {@link FillMaskRecords#answered(Object, FillMaskAnswer, ServingModel)} names it), then closes the old one. A load
  * that fails keeps the old model. Either way the subtask emits a {@link ModelStatus} to the side output
  * {@link FillMaskStream#MODEL_STATUS}. The model served, and changes not yet done, are the operator's (broadcast)
- * state, so a job restored from a checkpoint serves the model it served then.
+ * state, so a job restored from a checkpoint serves the model it served then. A change reaches the subtask as soon as
+ * the requests buffered before it on the network let its checkpoint barrier through: the TaskManagers should debloat
+ * those buffers, and subtask 0 warns at its start when they do not.
  */
 public final class FillMaskOperator<IN, OUT> extends AbstractStreamOperator<OUT>
         implements OneInputStreamOperator<IN, OUT>, TwoInputStreamOperator<IN, ModelChange, OUT>, BoundedMultiInput,
@@ -198,6 +202,7 @@ public final class FillMaskOperator<IN, OUT> extends AbstractStreamOperator<OUT>
                 getContainingTask().getEnvironment().getTaskManagerInfo().getConfiguration(), gpus,
                 getRuntimeContext().getTaskInfo().getIndexOfThisSubtask());
         loader = new ModelLoader(modelResolver, slotOptions, "fill-mask-model-loader-" + subtask());
+        warnIfChangesMayWaitBehindRequests();
         queued = new ArrayDeque<>();
         ModelChange restored = null;
         List<ModelChange> pending = new ArrayList<>();
@@ -229,6 +234,26 @@ public final class FillMaskOperator<IN, OUT> extends AbstractStreamOperator<OUT>
                     + "until a checkpoint), noting each in {}; {} record(s) failed the previous attempt and get an error "
                     + "answer: {}", attempt, recovery.minRecords(), recovery.markers().folder(),
                     recovery.failedBefore().size(), recovery.failedBefore());
+        }
+    }
+
+    /**
+     * With a second input, requests reach this operator through network buffers, and model changes and checkpoint
+     * barriers wait behind the requests buffered there (the inputs are aligned at each barrier). Unless the
+     * TaskManager sizes those buffers to the throughput (buffer debloating), a backlog fills them with a minute or
+     * more of requests on a CPU, and every swap and every checkpoint waits that long: said once, by subtask 0.
+     */
+    private void warnIfChangesMayWaitBehindRequests() {
+        if (subtask() != 0 || getOperatorConfig().getInputs(getUserCodeClassloader()).length < 2) {
+            return;
+        }
+        Configuration taskManager = getContainingTask().getEnvironment().getTaskManagerInfo().getConfiguration();
+        if (!taskManager.get(TaskManagerOptions.BUFFER_DEBLOAT_ENABLED)) {
+            LOG.warn("fill-mask: the TaskManager does not debloat its network buffers ({} is false): under a backlog "
+                    + "a model swap, and every checkpoint with the commit of its answers, waits until the requests "
+                    + "buffered before the operator are answered, a minute or more; set it to true on the "
+                    + "TaskManagers (docs/operations.md, swapping the model)",
+                    TaskManagerOptions.BUFFER_DEBLOAT_ENABLED.key());
         }
     }
 
@@ -495,7 +520,7 @@ public final class FillMaskOperator<IN, OUT> extends AbstractStreamOperator<OUT>
     public void close() throws Exception {
         try {
             if (loader != null) {
-                loader.close(); // waits for a load in flight and for old engines being closed
+                loader.close(); // waits, a bounded time, for a load in flight and for old engines being closed
                 loader = null;
             }
             if (load != null && load.isDone() && load.join().loaded()) {

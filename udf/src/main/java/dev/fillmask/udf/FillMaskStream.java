@@ -73,6 +73,12 @@ public final class FillMaskStream<IN, OUT> {
      * (broadcast). A two-input operator is not chained to the operator before it, so {@code input} reaches it over
      * a local exchange rather than a method call. The statuses of the changes are the side output
      * {@link #MODEL_STATUS} of the result.
+     *
+     * <p>Run it on TaskManagers with {@code taskmanager.network.memory.buffer-debloat.enabled: true}. The two inputs
+     * are aligned at each checkpoint barrier, so a change, like the barrier, waits for the records buffered on the
+     * exchange before it; when {@code input} has a backlog, Flink's default buffers hold a minute or more of them for
+     * a model on a CPU, and debloated ones about a second. (Unaligned checkpoints do not apply: Flink takes none at an
+     * operator with a broadcast input.)
      */
     public SingleOutputStreamOperator<OUT> applyTo(DataStream<IN> input, DataStream<ModelChange> modelChanges) {
         SingleOutputStreamOperator<OUT> answered = input.connect(modelChanges.broadcast())

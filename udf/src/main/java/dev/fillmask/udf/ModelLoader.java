@@ -4,7 +4,11 @@ import dev.fillmask.engine.EngineOptions;
 import dev.fillmask.engine.FillMaskEngine;
 import dev.fillmask.engine.model.ModelVersion;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -18,12 +22,23 @@ import java.util.concurrent.TimeUnit;
  * slots' models plus one, not twice its slots' models.
  */
 final class ModelLoader implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ModelLoader.class);
     /** Shared by the subtasks of a TaskManager (of a job's class loader). */
     private static final Semaphore ONE_LOAD_AT_A_TIME = new Semaphore(1);
+    /**
+     * How long {@link #close()} waits for a load in flight. A cancelled task closes its operator on the task thread,
+     * and Flink kills the whole TaskManager when a task has not ended {@code task.cancellation.timeout} (180 s by
+     * default) after the cancel; a load can take longer than that (a built-in model's first use imports it), so the
+     * wait stays well below it.
+     */
+    static final Duration CLOSE_WAIT = Duration.ofSeconds(60);
 
     private final ModelResolver resolver;
     private final EngineOptions slotOptions;
     private final ExecutorService thread;
+    private final Duration closeWait;
+    /** Set by {@link #close()}: a load that ends after it closes its own engine, as nobody will take it. */
+    private volatile boolean closed;
 
     /** A load's outcome: an open engine, or why there is none. */
     record Result(ModelChange change, FillMaskEngine engine, ServingModel model, Path folder, long millis,
@@ -34,6 +49,12 @@ final class ModelLoader implements AutoCloseable {
     }
 
     ModelLoader(ModelResolver resolver, EngineOptions slotOptions, String threadName) {
+        this(resolver, slotOptions, threadName, CLOSE_WAIT);
+    }
+
+    /** The same, waiting {@code closeWait} in {@link #close()} (a test's shorter wait). */
+    ModelLoader(ModelResolver resolver, EngineOptions slotOptions, String threadName, Duration closeWait) {
+        this.closeWait = closeWait;
         this.resolver = resolver;
         this.slotOptions = slotOptions;
         this.thread = Executors.newSingleThreadExecutor(r -> {
@@ -60,6 +81,11 @@ final class ModelLoader implements AutoCloseable {
                 engine = FillMaskEngine.open(folder, slotOptions);
                 // After the open: the folder has been checked against its manifest, so the manifest stands for it.
                 String version = ModelVersion.of(engine.modelFolder().path());
+                if (closed) {
+                    engine.close();
+                    return new Result(change, null, null, folder, millisSince(start),
+                            "the subtask closed while the model loaded");
+                }
                 if (!change.acceptsVersion(version)) {
                     engine.close();
                     return new Result(change, null, null, folder, millisSince(start), "the model in " + folder
@@ -83,15 +109,44 @@ final class ModelLoader implements AutoCloseable {
 
     /** Closes {@code engine} on the loader's thread, after any load before it. */
     void closeLater(FillMaskEngine engine) {
-        thread.execute(engine::close);
+        thread.execute(new Closing(engine));
     }
 
-    /** Waits for the loads and closes queued before, then stops the thread; an engine still loading is closed too. */
+    /**
+     * Waits for the loads and closes queued before, up to {@link #CLOSE_WAIT} (60 s), then stops the thread. A load
+     * still running then is interrupted and left to end on the loader's own (daemon) thread: waiting for its turn it
+     * stops at once; a built-in model's import stops or finishes in its staging folder (only a complete import is
+     * ever moved into the cache, and the next import clears what is left); a session being created finishes, and the
+     * loader closes it at once ({@link #closed}), so its memory is not kept. Old engines still waiting to be closed
+     * are closed here.
+     */
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
+        closed = true;
         thread.shutdown();
-        if (!thread.awaitTermination(5, TimeUnit.MINUTES)) {
-            thread.shutdownNow();
+        boolean ended = false;
+        try {
+            ended = thread.awaitTermination(closeWait.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            // Flink interrupts a task thread that is slow to cancel: stop waiting, keep the interrupt.
+            Thread.currentThread().interrupt();
+        }
+        if (!ended) {
+            LOG.warn("fill-mask: a model load did not end within {} s of the subtask's close: it is interrupted and "
+                    + "ends on its own thread, which closes what it opened", closeWait.toSeconds());
+            for (Runnable notRun : thread.shutdownNow()) {
+                if (notRun instanceof Closing closing) {
+                    closing.run();
+                }
+            }
+        }
+    }
+
+    /** An old engine's close, queued behind the loads before it. */
+    private record Closing(FillMaskEngine engine) implements Runnable {
+        @Override
+        public void run() {
+            engine.close();
         }
     }
 

@@ -6,6 +6,7 @@ import dev.fillmask.job.FillMaskOptions;
 import dev.fillmask.job.FillMaskOptions.DeliveryGuarantee;
 import dev.fillmask.job.local.EmbeddedKafka;
 import dev.fillmask.job.local.ListenAddress;
+import dev.fillmask.job.FillMaskJob;
 import dev.fillmask.job.local.LocalJob;
 import dev.fillmask.job.local.Topics;
 
@@ -57,8 +58,9 @@ final class HttpBenchmark implements AutoCloseable {
             options.set(FillMaskOptions.PARALLELISM, 1);
             options.set(FillMaskOptions.BATCH_SIZE, batchSize);
             options.set(FillMaskOptions.DELIVERY_GUARANTEE, guarantee);
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(1,
-                    listen.flinkConfiguration());
+            Configuration cluster = listen.flinkConfiguration();
+            cluster.addAll(FillMaskJob.clusterSettings());
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(1, cluster);
             started = LocalJob.KAFKA.start(env, options);
             job = started;
             gateway = Gateway.start(GatewaySettings.defaults(kafka.bootstrapServers(),

@@ -1,5 +1,6 @@
 package dev.fillmask.job.bench;
 
+import dev.fillmask.job.FillMaskJob;
 import dev.fillmask.job.FillMaskOptions;
 import dev.fillmask.job.local.EmbeddedKafka;
 import dev.fillmask.job.local.LocalJob;
@@ -70,8 +71,9 @@ final class StreamBenchmark implements AutoCloseable {
             options.set(FillMaskOptions.PARALLELISM, 1);
             options.set(FillMaskOptions.BATCH_SIZE, batchSize);
             options.set(FillMaskOptions.CHECKPOINT_INTERVAL, CHECKPOINT_INTERVAL);
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(1,
-                    listen.flinkConfiguration());
+            Configuration cluster = listen.flinkConfiguration();
+            cluster.addAll(FillMaskJob.clusterSettings());
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(1, cluster);
             job = localJob.start(env, options);
 
             Properties p = new Properties();

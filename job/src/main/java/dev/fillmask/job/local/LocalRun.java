@@ -143,8 +143,9 @@ public final class LocalRun {
             options.set(FillMaskOptions.MODEL, model.toString());
             progress.println("fill-mask: starting the job on a local Flink cluster (parallelism " + parallelism
                     + ", model " + model + ")");
-            StreamExecutionEnvironment env =
-                    StreamExecutionEnvironment.createLocalEnvironment(parallelism, listen.flinkConfiguration());
+            Configuration cluster = listen.flinkConfiguration();
+            cluster.addAll(FillMaskJob.clusterSettings());
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism, cluster);
             session.job = job.start(env, options);
             return session;
         } catch (Exception | Error e) {

@@ -1,5 +1,6 @@
 package dev.fillmask.job.cluster;
 
+import dev.fillmask.job.FillMaskJob;
 import dev.fillmask.job.local.ListenAddress;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -321,6 +322,8 @@ public final class FlinkProcesses implements AutoCloseable {
         Map<String, String> config = new LinkedHashMap<>();
         // REST API, RPC, blob server, data and metric query ports: on 127.0.0.1, as a local run's
         config.putAll(ListenAddress.loopback().flinkConfiguration().toMap());
+        // what the job needs of its TaskManagers, as the deployment files set it
+        config.putAll(FillMaskJob.clusterSettings().toMap());
         config.put("jobmanager.rpc.port", String.valueOf(FreePort.next()));
         config.put("jobmanager.memory.process.size", "1024m");
         config.put("taskmanager.numberOfTaskSlots", "2");

@@ -4,6 +4,7 @@ import dev.fillmask.schemas.Candidate;
 import dev.fillmask.schemas.FillMaskAnswer;
 import dev.fillmask.schemas.FillMaskCodec;
 import dev.fillmask.schemas.RequestLimits;
+import dev.fillmask.udf.ServingModel;
 
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
@@ -88,6 +89,43 @@ class AnswerHeadersTest {
                 "a request's own fill-mask.model is not copied: the header names the model that answered");
         assertEquals("0123456789abcdef", text(record, AnswerHeaders.HEADER_MODEL_VERSION));
         assertArrayEquals(utf8("id-1"), record.key());
+    }
+
+    /**
+     * The operator hands each answer the model that made its batch (a swapped-in one, or the start-up model again):
+     * the headers name that one, whichever way the record is made to fit.
+     */
+    @Test
+    void theModelOfTheBatchNamesTheAnswerInEveryShapeOfRecord() {
+        KafkaRequests requests = new KafkaRequests(RequestLimits.defaults(), new RecordSizeLimit(10_000),
+                AnswerHeaders.of("all", "bert-base-uncased", "0123456789abcdef"));
+        ServingModel swapped = new ServingModel("tiny-b", "fedcba9876543210");
+        ServingModel startUp = new ServingModel("bert-base-uncased", "0123456789abcdef");
+
+        AnsweredRecord first = requests.answered(traced(), SMALL, swapped);
+        ProducerRecord<byte[], byte[]> plain = sent(first);
+        assertEquals(List.of("traceparent", "tracestate", "X-Correlation-Id", "bin", "x-correlation-id", "empty",
+                AnswerHeaders.HEADER_MODEL, AnswerHeaders.HEADER_MODEL_VERSION), names(plain));
+        assertEquals("tiny-b", text(plain, AnswerHeaders.HEADER_MODEL), "not the request's spoofed one");
+        assertEquals("fedcba9876543210", text(plain, AnswerHeaders.HEADER_MODEL_VERSION));
+
+        ProducerRecord<byte[], byte[]> lean = sent(requests.answered(
+                request(utf8("id-2"), "x-big", new byte[20_000]), SMALL, swapped));
+        assertEquals(List.of(AnswerHeaders.HEADER_MODEL, AnswerHeaders.HEADER_MODEL_VERSION,
+                AnswerHeaders.HEADER_HEADERS_OMITTED), names(lean), "copied headers left out, the model's kept");
+        assertEquals("fedcba9876543210", text(lean, AnswerHeaders.HEADER_MODEL_VERSION));
+
+        ProducerRecord<byte[], byte[]> hashedKey = sent(requests.answered(
+                request(new byte[20_000], "traceparent", TRACEPARENT), SMALL, swapped));
+        assertEquals("tiny-b", text(hashedKey, AnswerHeaders.HEADER_MODEL));
+        assertEquals("fedcba9876543210", text(hashedKey, AnswerHeaders.HEADER_MODEL_VERSION));
+
+        // Back to the start-up model (a swap back, or a restore): the next answer names it again.
+        ProducerRecord<byte[], byte[]> back = sent(requests.answered(traced(), SMALL, startUp));
+        assertEquals("bert-base-uncased", text(back, AnswerHeaders.HEADER_MODEL));
+        assertEquals("0123456789abcdef", text(back, AnswerHeaders.HEADER_MODEL_VERSION));
+        assertEquals("fedcba9876543210", text(sent(first), AnswerHeaders.HEADER_MODEL_VERSION),
+                "an answer made before keeps its model's headers (the sink encodes it later)");
     }
 
     @Test

@@ -73,7 +73,8 @@ class FusedEncoderEngineTest {
         if (model == Model.TINY) {
             return TinyMaskedLm.write(at, HeadForm.AT_MASKS);
         }
-        TinyCheckpoints.Checkpoint checkpoint = TinyCheckpoints.write(at.resolve("checkpoint"), Flavor.valueOf(model.name()));
+        TinyCheckpoints.Checkpoint checkpoint = TinyCheckpoints.write(at.resolve("checkpoint"),
+                Flavor.valueOf(model.name()));
         return HuggingFaceImport.importCheckpoint(checkpoint.dir(), at.resolve("imported"),
                 new PrintStream(OutputStream.nullOutputStream()));
     }

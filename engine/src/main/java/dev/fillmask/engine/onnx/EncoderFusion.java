@@ -146,10 +146,11 @@ public final class EncoderFusion {
                 return 0;
             }
             Set<Integer> maskAdds = new HashSet<>();
-            blocks.forEach(b -> maskAdds.add(b.nodes().get(1)));
+            blocks.forEach(b -> maskAdds.add(b.maskAdd()));
             String bias = index.node(mask.others().get(mask.others().size() - 1)).getOutput(0);
             if (!maskAdds.containsAll(index.consumers(bias)) || index.isGraphOutput(bias)) {
-                problems.add("the attention mask's bias is read outside the attention blocks, so no attention was fused");
+                problems.add("the attention mask's bias is read outside the attention blocks, so no attention was"
+                        + " fused");
                 return 0;
             }
             // The mask's Cast to float becomes a Cast to int32, read by every Attention; the rest of its chain goes.
@@ -172,7 +173,9 @@ public final class EncoderFusion {
         /** The nodes of one self-attention block around its Softmax, or null when it is not of the known shape. */
         private AttentionBlock attentionBlock(int softmax) {
             NodeProto sm = index.node(softmax);
-            if (GraphIndex.intAttribute(sm, "axis", -1) != -1 && GraphIndex.intAttribute(sm, "axis", -1) != 3) {
+            // Softmax's axis defaults to the last from opset 13 on, to 1 before.
+            long axis = GraphIndex.intAttribute(sm, "axis", GraphIndex.standardOpset(model) >= 13 ? -1 : 1);
+            if (axis != -1 && axis != 3) {
                 return null;
             }
             int maskAdd = producerOp(sm.getInput(0), "Add", softmax);
@@ -227,7 +230,7 @@ public final class EncoderFusion {
             nodes.addAll(q.nodes());
             nodes.addAll(k.nodes());
             nodes.addAll(v.nodes());
-            return new AttentionBlock(q, k, v, mask, 1f / divisor, flatten, nodes);
+            return new AttentionBlock(q, k, v, mask, maskAdd, 1f / divisor, flatten, nodes);
         }
 
         /**
@@ -244,7 +247,8 @@ public final class EncoderFusion {
                 return null;
             }
             long[] split = index.constantInt64s(index.node(reshape).getInput(1));
-            if (split == null || split.length != 4 || split[0] != 0 || split[1] != 0 || split[2] <= 0 || split[3] <= 0) {
+            if (split == null || split.length != 4 || split[0] != 0 || split[1] != 0 || split[2] <= 0
+                    || split[3] <= 0) {
                 return null;
             }
             Dense dense = dense(index.node(reshape).getInput(0), reshape);
@@ -333,7 +337,8 @@ public final class EncoderFusion {
                 return null;
             }
             NodeProto u = index.node(unsqueeze);
-            long[] axes = u.getInputCount() > 1 ? index.constantInt64s(u.getInput(1)) : GraphIndex.intsAttribute(u, "axes");
+            long[] axes = u.getInputCount() > 1 ? index.constantInt64s(u.getInput(1))
+                    : GraphIndex.intsAttribute(u, "axes");
             int cast = index.producer(u.getInput(0));
             if (!Arrays.equals(axes, new long[] {1, 2}) || !isOp(cast, "Cast")
                     || GraphIndex.intAttribute(index.node(cast), "to", 0) != TensorProto.DataType.FLOAT_VALUE
@@ -351,7 +356,7 @@ public final class EncoderFusion {
 
         // ---- SkipLayerNormalization ----
 
-        /** LayerNormalization(MatMul(x, W) + b + residual) → SkipLayerNormalization(MatMul(x, W), residual, γ, β, b). */
+        /** LayerNorm(MatMul(x, W) + b + residual) → SkipLayerNormalization(MatMul(x, W), residual, γ, β, b). */
         private int fuseSkipLayerNorms() {
             int fused = 0;
             for (int i = 0; i < index.graph().getNodeCount(); i++) {
@@ -375,7 +380,9 @@ public final class EncoderFusion {
                     skip = add.getInput(1 - k);
                 }
                 long hidden = dense == null ? -1 : dense.bias().getDims(0);
-                if (dense == null || claimed.contains(dense.add()) || !isVector(ln.getInput(1), hidden)
+                // The skip must be a computed [.., hidden] value like the dense's output, not a broadcast constant.
+                if (dense == null || index.isConstant(skip) || claimed.contains(dense.add())
+                        || !isVector(ln.getInput(1), hidden)
                         || !isVector(ln.getInput(2), hidden)) {
                     continue;
                 }
@@ -442,7 +449,8 @@ public final class EncoderFusion {
                 NodeProto m = index.node(matMul);
                 TensorProto weight = index.initializer(m.getInput(1));
                 if (weight == null || weight.getDimsCount() != 2 || weight.getDims(1) != bias.getDims(0)
-                        || weight.getDataType() != TensorProto.DataType.FLOAT_VALUE || index.isConstant(m.getInput(0))) {
+                        || weight.getDataType() != TensorProto.DataType.FLOAT_VALUE
+                        || index.isConstant(m.getInput(0))) {
                     continue;
                 }
                 return new Dense(m.getInput(0), matMul, add, weight, bias, m.getOutput(0));
@@ -552,6 +560,7 @@ public final class EncoderFusion {
     /** The mask's chain: the graph input, Cast to float, then Unsqueeze, Sub and Mul by the filter value. */
     private record MaskBias(String input, float filterValue, int cast, List<Integer> others) {}
 
-    private record AttentionBlock(Projection q, Projection k, Projection v, MaskBias mask, float scale, int flatten,
-                                  List<Integer> nodes) {}
+    /** One self-attention block: its projections, its mask and the Add of it, the scale, its last node, all nodes. */
+    private record AttentionBlock(Projection q, Projection k, Projection v, MaskBias mask, int maskAdd, float scale,
+                                  int flatten, List<Integer> nodes) {}
 }

@@ -60,7 +60,8 @@ class EncoderFusionTest {
         // head transform's stay.
         assertEquals(3 * layers + 1, ops.get("MatMul"), ops::toString);
         GraphIndex index = new GraphIndex(fused.model().getGraph());
-        assertEquals(1, index.consumers(MaskedLmSignature.ATTENTION_MASK).size(), "one cast of the mask for all layers");
+        assertEquals(1, index.consumers(MaskedLmSignature.ATTENTION_MASK).size(),
+                "one cast of the mask for all layers");
         NodeProto cast = index.node(index.consumers(MaskedLmSignature.ATTENTION_MASK).get(0));
         assertEquals("Cast", cast.getOpType());
         assertEquals(TensorProto.DataType.INT32_VALUE, GraphIndex.intAttribute(cast, "to", 0));
@@ -78,7 +79,8 @@ class EncoderFusionTest {
         int h = TinyMaskedLm.HIDDEN;
         String p = "bert/encoder/layer_1/attention/self/";
         NodeProto attention = fused.getGraph().getNodeList().stream()
-                .filter(n -> n.getOpType().equals("Attention") && n.getInput(1).startsWith(p)).findFirst().orElseThrow();
+                .filter(n -> n.getOpType().equals("Attention") && n.getInput(1).startsWith(p))
+                .findFirst().orElseThrow();
         TensorProto packed = after.initializer(attention.getInput(1));
         TensorProto bias = after.initializer(attention.getInput(2));
         assertEquals(java.util.List.of((long) h, 3L * h), packed.getDimsList());

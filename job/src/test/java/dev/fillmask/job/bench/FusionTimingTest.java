@@ -14,7 +14,7 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** {@code ./fill-mask bench --fusions} runs and prints a row per round, the medians and the memory, on the tiny model. */
+/** {@code ./fill-mask bench --fusions} runs and prints a row per round, the medians and the memory (tiny model). */
 class FusionTimingTest {
     @TempDir
     static Path dir;

@@ -20,7 +20,9 @@ import java.util.Locale;
  * graph fused into ONNX Runtime's contrib ops (what every engine loads), in one process, batch by batch in turns (the
  * first of each pair alternating), so other load on the machine falls on both alike. Per round: requests/s of each,
  * their ratio, and the process CPU time per request of each (steadier than wall time on a shared machine, but it
- * counts the intra-op threads' spinning too). Medians over the rounds, and each session's resident memory.
+ * counts the intra-op threads' spinning too), and the medians over the rounds. No memory figure: two sessions of one
+ * process share its allocator, so what the second adds says little about what it needs (measure each form in a
+ * process of its own).
  */
 public final class FusionTiming {
     private static final int BATCH = 16;
@@ -43,28 +45,20 @@ public final class FusionTiming {
         List<FillMaskRequest> requests = BenchCorpus.inMaskTokenOf(BenchCorpus.shortSet(),
                 ModelFolder.open(model).maskToken());
         EngineOptions options = EngineOptions.defaults().withIntraOpThreads(threads);
-        // The fused graph is made (once, then cached) before anything is measured: making it maps the model file,
-        // and those pages would otherwise count as the fused session's memory.
+        // The fused graph is made (once, then cached) before anything is timed.
         progress.println("bench: fusions, preparing the fused graph...");
         FillMaskEngine.open(model, options).close();
-        System.gc();
-        SessionMemory plainMemory = SessionMemory.before();
-        try (FillMaskEngine plain = FillMaskEngine.open(model, options, GraphRewrites.NONE)) {
+        try (FillMaskEngine plain = FillMaskEngine.open(model, options, GraphRewrites.NONE);
+             FillMaskEngine fused = FillMaskEngine.open(model, options)) {
             plain.predict(requests.subList(0, BATCH));
-            String plainRss = plainMemory.describe(model);
-            SessionMemory fusedMemory = SessionMemory.before();
-            try (FillMaskEngine fused = FillMaskEngine.open(model, options)) {
-                fused.predict(requests.subList(0, BATCH));
-                String fusedRss = fusedMemory.describe(model);
-                out.printf(Locale.ROOT, "fp32 fusions on %s: %d requests of the bench corpus in batches of %d, %d "
-                        + "rounds, %s intra-op threads%n", model.getFileName(), requests.size(), BATCH, rounds,
-                        threads == 0 ? "all" : threads);
-                out.println("| round | as imported req/s | fused req/s | fused/imported | as imported CPU ms/request "
-                        + "| fused CPU ms/request | imported/fused CPU | load average |");
-                out.println("|---|---|---|---|---|---|---|---|");
-                time(plain, fused, requests);
-                out.println("session memory, as imported: " + plainRss + "; fused: " + fusedRss);
-            }
+            fused.predict(requests.subList(0, BATCH));
+            out.printf(Locale.ROOT, "fp32 fusions on %s: %d requests of the bench corpus in batches of %d, %d rounds, "
+                    + "%s intra-op threads%n", model.getFileName(), requests.size(), BATCH, rounds,
+                    threads == 0 ? "all" : threads);
+            out.println("| round | as imported req/s | fused req/s | fused/imported | as imported CPU ms/request "
+                    + "| fused CPU ms/request | imported/fused CPU | load average |");
+            out.println("|---|---|---|---|---|---|---|---|");
+            time(plain, fused, requests);
         }
     }
 

@@ -23,7 +23,7 @@ final class BenchCommand {
             With --heads-and-int8 instead: the default model's LM head at every position vs at the masks, and int8
             variants, in milliseconds per batch of 16 short sentences, with each variant's accuracy against fp32.
             With --fusions instead: the model's float32 graph as imported against its fused form (ONNX Runtime's
-            Attention and SkipLayerNormalization), batch by batch in turns, with each session's memory.
+            Attention and SkipLayerNormalization), batch by batch in turns, in requests/s and CPU time.
             A benchmark, not a test: run it on a quiet machine.""";
 
     private static final List<CommandLine.Option> OPTIONS = Stream.concat(

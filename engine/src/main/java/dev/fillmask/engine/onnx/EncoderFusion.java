@@ -25,9 +25,10 @@ import static dev.fillmask.engine.onnx.OnnxGraphBuilder.intAttribute;
 
 /**
  * Rewrites the float32 encoder the importer writes ({@link BertMaskedLmGraph}) into ONNX Runtime's fused contrib ops,
- * which its own optimizer does not do for this graph: its attention and skip-layer-norm fusions only match the op
- * versions of older opsets (Add 7/13, Reshape 5/13, LayerNormalization as ONNX Runtime's own version 1), and the
- * graph is written at opset 17. Three rewrites, each where its pattern is found:
+ * which its own optimizer does not do for this graph: its attention fusion only matches the op versions of older
+ * opsets (Add 7/13, Reshape 5/13, LayerNormalization as ONNX Runtime's own version 1) and the graph is written at
+ * opset 17, and its skip-layer-norm fusion does not fire on it either. Three rewrites, each where its pattern is
+ * found:
  * <ul>
  *     <li>each self-attention block (the Q, K and V projections, the split into heads, the scaled scores, the mask,
  *     the softmax and the merge of the heads) becomes one {@code com.microsoft.Attention} with the three projections
@@ -38,7 +39,7 @@ import static dev.fillmask.engine.onnx.OnnxGraphBuilder.intAttribute;
  *     {@code com.microsoft.SkipLayerNormalization} (bias, residual and norm in one pass over the rows);</li>
  *     <li>the tied decoder, a MatMul by the transpose of the word embeddings, becomes {@code com.microsoft.FusedMatMul}
  *     with transB = 1 on the embeddings themselves, so ONNX Runtime has no transposed copy to fold into a second
- *     94 MB initializer.</li>
+ *     94 MB initializer (its GEMM still prepacks the weight, so the session's memory stays the same).</li>
  * </ul>
  * The feed-forward GELU is left as it is: ONNX Runtime already fuses it into BiasGelu. The graph it reads is left
  * unchanged, and so is the model file: the int8 quantizer keeps reading plain MatMuls.
@@ -54,7 +55,8 @@ public final class EncoderFusion {
     /** What fusing made of a model. */
     public sealed interface Outcome permits Fused, NotFused {}
 
-    /** The model with {@code attentions} Attention, {@code skipLayerNorms} SkipLayerNormalization nodes. */
+    /** The model with {@code attentions} Attention, {@code skipLayerNorms} SkipLayerNormalization, {@code decoders}
+     * FusedMatMul decoder nodes. */
     public record Fused(ModelProto model, int attentions, int skipLayerNorms, int decoders) implements Outcome {
         public String describe() {
             return describe(attentions, skipLayerNorms, decoders);

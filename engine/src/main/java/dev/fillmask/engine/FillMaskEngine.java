@@ -50,20 +50,21 @@ public final class FillMaskEngine implements AutoCloseable {
 
     /**
      * Loads the model folder (any Hugging Face / optimum fill-mask export) and opens its session. A plain export's
-     * LM head is rewritten to run at the mask positions only when it is recognised (see {@link HeadAtMasksModels}).
+     * LM head is rewritten to run at the mask positions only when it is recognised, and a float32 encoder of the
+     * importer's form is fused into ONNX Runtime's contrib ops (see {@link RewrittenModels}).
      */
     public static FillMaskEngine open(Path modelFolder, EngineOptions options) {
-        return open(modelFolder, options, true);
+        return open(modelFolder, options, GraphRewrites.ALL);
     }
 
     /**
-     * The same; {@code rewriteFullHead} false keeps a plain export's head at every position, as it was exported: for
-     * measuring what the rewrite saves and comparing the two forms' answers (the bench's head and int8 comparison).
+     * The same with only some of the load-time rewrites, or none (the model file as it is): for measuring what they
+     * save and comparing the forms' answers (the bench's head and int8 comparison, the fusion's tests).
      */
-    public static FillMaskEngine open(Path modelFolder, EngineOptions options, boolean rewriteFullHead) {
+    public static FillMaskEngine open(Path modelFolder, EngineOptions options, GraphRewrites rewrites) {
         NativeThread nativeThread = new NativeThread();
         try {
-            return nativeThread.call(() -> openOn(nativeThread, modelFolder, options, rewriteFullHead));
+            return nativeThread.call(() -> openOn(nativeThread, modelFolder, options, rewrites));
         } catch (RuntimeException | Error e) {
             nativeThread.close();
             throw e;
@@ -71,11 +72,11 @@ public final class FillMaskEngine implements AutoCloseable {
     }
 
     private static FillMaskEngine openOn(NativeThread nativeThread, Path modelFolder, EngineOptions options,
-                                         boolean rewriteFullHead) {
+                                         GraphRewrites rewrites) {
         ModelFolder folder = ModelFolder.open(modelFolder);
         MaskedLmTokenizer tokenizer = MaskedLmTokenizer.open(folder);
         try {
-            MaskedLmSession session = MaskedLmSession.open(folder, options, folder.vocabulary().size(), rewriteFullHead);
+            MaskedLmSession session = MaskedLmSession.open(folder, options, folder.vocabulary().size(), rewrites);
             return new FillMaskEngine(folder, options.limits(), tokenizer, session, nativeThread);
         } catch (RuntimeException e) {
             tokenizer.close();

@@ -32,7 +32,7 @@ import static dev.fillmask.engine.onnx.MaskedLmSignature.TOKEN_TYPE_IDS;
 /**
  * One ONNX Runtime session over a masked-LM graph in either form of {@link MaskedLmSignature}: with the LM head at
  * the masks ({@code mask_positions} in, {@code mask_logits} [masks, vocab] out), which is what the importer writes
- * and what a plain export is rewritten to when its head is recognised ({@link HeadAtMasksModels}), or with the head
+ * and what a plain export is rewritten to when its head is recognised ({@link RewrittenModels}), or with the head
  * at every position ({@code logits} [batch, sequence, vocab], a plain export whose head was not recognised). The form
  * is read off the loaded graph's input and output names.
  *
@@ -69,25 +69,24 @@ final class MaskedLmSession implements AutoCloseable {
         this.provider = provider;
     }
 
-    /** Opens the folder's model, with its LM head rewritten to run at the masks when it is a plain export. */
+    /** Opens the folder's model with every load-time rewrite ({@link GraphRewrites#ALL}). */
     static MaskedLmSession open(ModelFolder folder, EngineOptions options, int tokenizerVocabSize) {
-        return open(folder, options, tokenizerVocabSize, true);
+        return open(folder, options, tokenizerVocabSize, GraphRewrites.ALL);
     }
 
     /**
-     * @param rewriteFullHead false loads a plain export as it is (head at every position): for measuring what the
-     *     rewrite saves, and for comparing the two forms' answers
+     * @param rewrites what is done to the graph before it loads ({@link RewrittenModels}); less than all is for
+     *     measuring what the rewrites save, and for comparing the forms' answers
      */
     static MaskedLmSession open(ModelFolder folder, EngineOptions options, int tokenizerVocabSize,
-                                boolean rewriteFullHead) {
+                                GraphRewrites rewrites) {
         Path original = folder.modelFile();
-        Path file = rewriteFullHead ? HeadAtMasksModels.modelToLoad(original, HeadAtMasksModels.defaultCache()) : original;
+        Path file = RewrittenModels.modelToLoad(original, rewrites, RewrittenModels.defaultCache());
         if (!file.equals(original)) {
             try {
                 return openFile(file, folder, options, tokenizerVocabSize);
             } catch (EngineStartException e) {
-                LOG.warn("the head-at-masks rewrite {} does not load ({}); loading {} as it is", file, e.getMessage(),
-                        original);
+                LOG.warn("the rewrite {} does not load ({}); loading {} as it is", file, e.getMessage(), original);
             }
         }
         return openFile(original, folder, options, tokenizerVocabSize);

@@ -46,7 +46,8 @@ public final class ModelRunner implements AutoCloseable {
             return nativeThread.call(() -> {
                 ModelFolder folder = ModelFolder.open(model);
                 MaskedLmTokenizer tokenizer = MaskedLmTokenizer.open(folder);
-                Path file = HeadAtMasksModels.modelToLoad(folder.modelFile(), HeadAtMasksModels.defaultCache());
+                Path file = RewrittenModels.modelToLoad(folder.modelFile(), GraphRewrites.ALL,
+                        RewrittenModels.defaultCache());
                 try (OrtSession.SessionOptions so = MaskedLmSession.cpuSessionOptions(options)) {
                     return new ModelRunner(folder, tokenizer,
                             OrtEnvironment.getEnvironment().createSession(file.toString(), so), nativeThread);

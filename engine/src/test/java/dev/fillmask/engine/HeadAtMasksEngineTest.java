@@ -39,8 +39,8 @@ class HeadAtMasksEngineTest {
     static void open() {
         EngineOptions options = EngineOptions.defaults().withIntraOpThreads(1);
         Path plain = TinyMaskedLm.write(dir.resolve("plain"), HeadForm.FULL);
-        full = FillMaskEngine.open(plain, options, false);
-        rewritten = FillMaskEngine.open(plain, options, true);
+        full = FillMaskEngine.open(plain, options, GraphRewrites.NONE);
+        rewritten = FillMaskEngine.open(plain, options, GraphRewrites.HEAD_AT_MASKS);
         built = FillMaskEngine.open(TinyMaskedLm.write(dir.resolve("at-masks"), HeadForm.AT_MASKS), options);
     }
 

@@ -2,6 +2,7 @@ package dev.fillmask.job.bench;
 
 import dev.fillmask.engine.EngineOptions;
 import dev.fillmask.engine.FillMaskEngine;
+import dev.fillmask.engine.GraphRewrites;
 import dev.fillmask.engine.importer.DefaultModel;
 import dev.fillmask.engine.model.FileTrees;
 import dev.fillmask.engine.onnx.HeadForm;
@@ -79,9 +80,10 @@ public final class HeadAndInt8Timing {
                 int8.put("int8 " + variant, r.out());
             }
             EngineOptions options = EngineOptions.defaults().withIntraOpThreads(threads);
-            engines.put("fp32 head at every position", FillMaskEngine.open(plain, options, false));
-            engines.put("fp32 head at the masks", FillMaskEngine.open(gathered, options));
-            engines.put("fp32 plain export, rewritten", FillMaskEngine.open(plain, options, true));
+            engines.put("fp32 head at every position", FillMaskEngine.open(plain, options, GraphRewrites.NONE));
+            engines.put("fp32 head at the masks", FillMaskEngine.open(gathered, options, GraphRewrites.HEAD_AT_MASKS));
+            engines.put("fp32 plain export, rewritten", FillMaskEngine.open(plain, options, GraphRewrites.HEAD_AT_MASKS));
+            engines.put("fp32 head at the masks, fused", FillMaskEngine.open(gathered, options, GraphRewrites.ALL));
             for (Map.Entry<String, Path> e : int8.entrySet()) {
                 engines.put(e.getKey(), FillMaskEngine.open(e.getValue(), options));
             }

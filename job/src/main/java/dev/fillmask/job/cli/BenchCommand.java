@@ -6,6 +6,7 @@ import dev.fillmask.job.CommandLine;
 import dev.fillmask.job.FillMaskOptions;
 import dev.fillmask.job.JobArguments;
 import dev.fillmask.job.bench.Benchmark;
+import dev.fillmask.job.bench.FusionTiming;
 import dev.fillmask.job.bench.HeadAndInt8Timing;
 
 import java.io.PrintStream;
@@ -21,6 +22,8 @@ final class BenchCommand {
             job end to end (embedded broker + local Flink, exactly-once). Prints a Markdown table and a summary line.
             With --heads-and-int8 instead: the default model's LM head at every position vs at the masks, and int8
             variants, in milliseconds per batch of 16 short sentences, with each variant's accuracy against fp32.
+            With --fusions instead: the model's float32 graph as imported against its fused form (ONNX Runtime's
+            Attention and SkipLayerNormalization), batch by batch in turns, in requests/s and CPU time.
             A benchmark, not a test: run it on a quiet machine.""";
 
     private static final List<CommandLine.Option> OPTIONS = Stream.concat(
@@ -32,6 +35,8 @@ final class BenchCommand {
                     "the other built-in models"),
             new CommandLine.Option("heads-and-int8", null,
                     "compare the LM head forms and int8 variants of the default model instead", null),
+            new CommandLine.Option("fusions", null,
+                    "compare the model's float32 graph as imported with its fused form instead", null),
             new CommandLine.Option("int8-variants", "LIST", "with --heads-and-int8: comma-separated variants, "
                     + "outliers[-lN][-rN] (outlier channels kept in float32; lN: the last N layers in float32; "
                     + "rN: per-row activation scales on/off)",
@@ -65,6 +70,10 @@ final class BenchCommand {
             return 0;
         }
         Path model = ModelCatalog.resolve(cli.has("model") ? cli.get("model") : "", err);
+        if (cli.flag("fusions")) {
+            new FusionTiming(model, cli.intValue("rounds", 1), cli.intValue("threads", 0), out, err).run();
+            return 0;
+        }
         new Benchmark(model, otherModels(cli, model, err), cli.intValue("threads", 0), cli.intValue("rounds", 1),
                 ListenOption.of(cli), out, err).run(!cli.flag("no-stream"));
         return 0;

@@ -23,7 +23,7 @@ import java.util.Locale;
 public final class Benchmark {
     private final Path model;
     private final List<Path> otherModels;
-    private final int threads;
+    private final EngineOptions options;
     private final int rounds;
     private final ListenAddress listen;
     private final PrintStream out;
@@ -40,9 +40,15 @@ public final class Benchmark {
      */
     public Benchmark(Path model, List<Path> otherModels, int threads, int rounds, ListenAddress listen, PrintStream out,
                      PrintStream progress) {
+        this(model, otherModels, EngineOptions.defaults().withIntraOpThreads(threads), rounds, listen, out, progress);
+    }
+
+    /** The same with the engine's options (threads, shared weights, prepacking) for the raw and engine rows. */
+    public Benchmark(Path model, List<Path> otherModels, EngineOptions options, int rounds, ListenAddress listen,
+                     PrintStream out, PrintStream progress) {
         this.model = model;
         this.otherModels = List.copyOf(otherModels);
-        this.threads = threads;
+        this.options = options;
         this.rounds = rounds;
         this.listen = listen;
         this.out = out;
@@ -50,7 +56,6 @@ public final class Benchmark {
     }
 
     public void run(boolean withStream) throws Exception {
-        EngineOptions options = EngineOptions.defaults().withIntraOpThreads(threads);
         List<FillMaskRequest> shortSet = BenchCorpus.shortSet();
         List<FillMaskRequest> longSet;
         double raw1;

@@ -161,8 +161,8 @@ final class MaskedLmSession implements AutoCloseable {
 
     /**
      * The session settings of the options, without an execution provider: intra-op threads, one inter-op thread,
-     * sequential execution, the graph optimization level, prepacking. Also {@link ModelRunner}'s, so that it runs what the engine
-     * runs.
+     * sequential execution, the graph optimization level, prepacking. Also {@link ModelRunner}'s, so that it runs
+     * what the engine runs.
      */
     static OrtSession.SessionOptions cpuSessionOptions(EngineOptions options) throws OrtException {
         OrtSession.SessionOptions so = new OrtSession.SessionOptions();

@@ -147,7 +147,7 @@ public final class Benchmark {
     }
 
     /** Requests per second, the median of {@code r} passes after one to warm up. */
-    private static double engineRate(FillMaskEngine engine, List<FillMaskRequest> requests, int batch, int r) {
+    static double engineRate(FillMaskEngine engine, List<FillMaskRequest> requests, int batch, int r) {
         predictAll(engine, requests, batch);
         double[] seconds = new double[Math.max(1, r)];
         for (int i = 0; i < seconds.length; i++) {

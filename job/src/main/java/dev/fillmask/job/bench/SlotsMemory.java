@@ -25,7 +25,8 @@ import java.util.concurrent.TimeUnit;
  * opened the way the operator opens it ({@link FillMaskEngine#open}, one per slot, in one JVM) and run on a batch of
  * 16, for each way of holding the weights: each slot its own copy (as before sharing), shared with prepacking (the
  * default), shared without prepacking. Each way is measured in a JVM of its own, so what one leaves behind (freed
- * but not returned to the system) does not count towards another.
+ * but not returned to the system) does not count towards another. What the way costs in speed is measured there too:
+ * one engine with every core, requests/s at batch 16 on the bench corpus, the median of the rounds.
  */
 public final class SlotsMemory {
     /** A way of holding the weights: a row of the table. */
@@ -37,17 +38,20 @@ public final class SlotsMemory {
             new Way("shared, no prepacking", true, false));
 
     private static final String SLOTS_LINE = "slots ";
+    private static final String RATE_LINE = "rate ";
     private final Path model;
     private final List<Integer> slots;
+    private final int rounds;
     private final PrintStream out;
     private final PrintStream progress;
 
-    public SlotsMemory(Path model, List<Integer> slots, PrintStream out, PrintStream progress) {
+    public SlotsMemory(Path model, List<Integer> slots, int rounds, PrintStream out, PrintStream progress) {
         if (slots.isEmpty() || slots.stream().anyMatch(n -> n < 1)) {
             throw new IllegalArgumentException("--slots needs slot counts >= 1, got " + slots);
         }
         this.model = model;
         this.slots = slots.stream().distinct().sorted().toList();
+        this.rounds = Math.max(1, rounds);
         this.out = out;
         this.progress = progress;
     }
@@ -57,11 +61,12 @@ public final class SlotsMemory {
         long weights = ModelCatalog.weightBytes(model);
         progress.println("bench: the shared weights' split form of " + model + " (made once per model, before any "
                 + "figure)...");
-        measure(new Way("warm-up", true, true), List.of(1));
+        measure(new Way("warm-up", true, true), List.of(1), 0);
         List<String[]> rows = new ArrayList<>();
         for (Way way : WAYS) {
             progress.printf(Locale.ROOT, "bench: %d engines in one JVM, weights %s...%n", most, way.label());
-            TreeMap<Integer, Long> growth = measure(way, slots);
+            Figures figures = measure(way, slots, rounds);
+            TreeMap<Integer, Long> growth = figures.growth();
             List<String> cells = new ArrayList<>(List.of(way.label(), way.prepacking() ? "on" : "off"));
             for (int n : slots) {
                 cells.add(mb(growth.get(n)));
@@ -71,22 +76,27 @@ public final class SlotsMemory {
                     : (growth.get(most) - growth.get(least)) / (double) (most - least);
             cells.add(mb(Math.round(perSlot)));
             cells.add(String.format(Locale.ROOT, "%.0f %%", 100 * perSlot / weights));
+            cells.add(String.format(Locale.ROOT, "%.1f", figures.rate()));
             rows.add(cells.toArray(String[]::new));
         }
         List<String> head = new ArrayList<>(List.of("weights", "prepacking"));
         slots.forEach(n -> head.add(n + (n == 1 ? " slot" : " slots")));
         head.add("each added slot");
         head.add("added slot / weights");
+        head.add("engine req/s (batch 16)");
         out.println("| " + String.join(" | ", head) + " |");
         out.println("|" + "---|".repeat(head.size()));
         rows.forEach(r -> out.println("| " + String.join(" | ", r) + " |"));
         out.printf(Locale.ROOT, "summary: RSS growth of one JVM over its size before the first engine, %s, weights "
-                + "%,d MB, engines with %d intra-op threads each (cores / %d slots)%n", model.getFileName(),
-                Math.round(weights / 1e6), threads(most), most);
+                + "%,d MB, engines with %d intra-op threads each (cores / %d slots); req/s: one engine with %d "
+                + "threads, median of %d rounds%n", model.getFileName(), Math.round(weights / 1e6), threads(most), most,
+                threads(1), rounds);
     }
 
-    /** RSS growth at each slot count, from a JVM of its own. */
-    private TreeMap<Integer, Long> measure(Way way, List<Integer> counts) throws IOException, InterruptedException {
+    /** What a measuring JVM reports: RSS growth by slot count, and one engine's requests/s (NaN when not asked). */
+    private record Figures(TreeMap<Integer, Long> growth, double rate) {}
+
+    private Figures measure(Way way, List<Integer> counts, int rateRounds) throws IOException, InterruptedException {
         Path args = Files.createTempFile("fill-mask-bench", ".args");
         try {
             // The class path goes in an @argfile: ONNX Runtime reads /proc/self/cmdline when it starts and fails on
@@ -98,25 +108,30 @@ public final class SlotsMemory {
                     "-D" + FillMaskHome.PROPERTY + "=" + FillMaskHome.resolve(),
                     "-Dai.djl.offline=true", "-DOPT_OUT_TRACKING=true",
                     "@" + args, SlotsMemory.class.getName(), model.toString(), Boolean.toString(way.shared()),
-                    Boolean.toString(way.prepacking()), Integer.toString(threads(counts.get(counts.size() - 1)))));
+                    Boolean.toString(way.prepacking()), Integer.toString(threads(counts.get(counts.size() - 1))),
+                    Integer.toString(rateRounds)));
             counts.forEach(n -> command.add(Integer.toString(n)));
             Process child = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
             TreeMap<Integer, Long> growth = new TreeMap<>();
+            double rate = Double.NaN;
             try (BufferedReader lines = new BufferedReader(new InputStreamReader(child.getInputStream(),
                     StandardCharsets.UTF_8))) {
                 for (String line = lines.readLine(); line != null; line = lines.readLine()) {
                     if (line.startsWith(SLOTS_LINE)) {
                         String[] parts = line.split(" ");
                         growth.put(Integer.parseInt(parts[1]), Long.parseLong(parts[2]));
+                    } else if (line.startsWith(RATE_LINE)) {
+                        rate = Double.parseDouble(line.substring(RATE_LINE.length()));
                     }
                 }
             }
-            if (!child.waitFor(10, TimeUnit.MINUTES) || child.exitValue() != 0 || !growth.keySet().containsAll(counts)) {
+            if (!child.waitFor(10, TimeUnit.MINUTES) || child.exitValue() != 0 || !growth.keySet().containsAll(counts)
+                    || rateRounds > 0 && Double.isNaN(rate)) {
                 child.destroyForcibly();
                 throw new IOException("measuring " + way.label() + " failed (exit " + (child.isAlive() ? "-" :
                         child.exitValue()) + ", figures " + growth + ")");
             }
-            return growth;
+            return new Figures(growth, rate);
         } finally {
             Files.deleteIfExists(args);
         }
@@ -132,8 +147,9 @@ public final class SlotsMemory {
     }
 
     /**
-     * The measuring JVM: {@code model shared prepacking threads slots...}; prints {@code slots N bytes}, the RSS
-     * growth once N engines are open and have each answered a batch of 16.
+     * The measuring JVM: {@code model shared prepacking threads rounds slots...}; prints {@code slots N bytes}, the
+     * RSS growth once N engines are open and have each answered a batch of 16; then, when rounds > 0, closes them and
+     * prints {@code rate R}, one engine's requests/s with every core.
      */
     public static void main(String[] args) throws Exception {
         Path model = Path.of(args[0]);
@@ -144,7 +160,7 @@ public final class SlotsMemory {
         long before = SessionMemory.residentBytes();
         List<FillMaskEngine> engines = new ArrayList<>();
         try {
-            for (int i = 4; i < args.length; i++) {
+            for (int i = 5; i < args.length; i++) {
                 int n = Integer.parseInt(args[i]);
                 while (engines.size() < n) {
                     FillMaskEngine engine = FillMaskEngine.open(model, options);
@@ -155,6 +171,14 @@ public final class SlotsMemory {
             }
         } finally {
             engines.forEach(FillMaskEngine::close);
+        }
+        int rounds = Integer.parseInt(args[4]);
+        if (rounds > 0) {
+            List<FillMaskRequest> corpus = BenchCorpus.inMaskTokenOf(BenchCorpus.shortSet(),
+                    ModelFolder.open(model).maskToken());
+            try (FillMaskEngine engine = FillMaskEngine.open(model, options.withIntraOpThreads(threads(1)))) {
+                System.out.println(RATE_LINE + Benchmark.engineRate(engine, corpus, 16, rounds));
+            }
         }
     }
 }

@@ -84,7 +84,7 @@ final class BenchCommand {
         if (cli.flag("slots-memory")) {
             List<Integer> slots = Stream.of(cli.get("slots").split(",")).map(String::trim).map(Integer::parseInt)
                     .toList();
-            new SlotsMemory(model, slots, out, err).run();
+            new SlotsMemory(model, slots, cli.intValue("rounds", 1), out, err).run();
             return 0;
         }
         Configuration config = JobArguments.toConfiguration(cli, ENGINE_OPTIONS);

@@ -66,7 +66,6 @@ final class SplitModels {
                 throw new IOException(modelFile + " keeps its weights in external data files, which are not shared");
             }
             WeightsFile.split(model, staging);
-            model = null;
             if (!optimized.equals(modelFile)) {
                 Files.delete(optimized);
             }

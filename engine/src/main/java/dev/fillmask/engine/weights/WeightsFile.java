@@ -28,7 +28,7 @@ final class WeightsFile {
     /** A cache line, and the widest vector load (AVX-512): the kernels read aligned weights at full speed. */
     private static final int ALIGNMENT = 64;
     /** Smaller tensors (shapes, scalars) stay in the graph: sharing them saves nothing. */
-    static final int SMALLEST_SHARED_BYTES = 1024;
+    private static final int SMALLEST_SHARED_BYTES = 1024;
 
     /** ONNX data types whose bytes ONNX Runtime's Java API can wrap as a tensor without a copy. */
     private static final Map<Integer, OnnxJavaType> MAPPABLE = Map.of(

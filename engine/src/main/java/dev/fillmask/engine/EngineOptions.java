@@ -15,6 +15,11 @@ import java.io.Serializable;
  *     GPU Flink's {@code gpu} external resource gave the TaskManager (spread over its slots); elsewhere GPU 0
  * @param cpuFallback when CUDA is asked for but cannot be used: true runs on CPU with a warning, false fails
  * @param limits bounds on requests (masks, targets, top_k…), each answered by an error
+ * @param sharedWeights the sessions of one process on the same model share one memory-mapped copy of its weights
+ *     (CPU only): each further engine then costs its graph, activations and packed MatMul weights, not the model
+ * @param prepacking ONNX Runtime packs every MatMul weight into the layout its kernels read fastest, a copy per
+ *     session about the size of the weights that cannot be shared; false reads the weights as they are, which saves
+ *     that memory per slot and costs speed (see docs/performance.md, "Memory per slot")
  */
 public record EngineOptions(
         int intraOpThreads,
@@ -22,7 +27,9 @@ public record EngineOptions(
         ExecutionProvider provider,
         int deviceId,
         boolean cpuFallback,
-        RequestLimits limits) implements Serializable {
+        RequestLimits limits,
+        boolean sharedWeights,
+        boolean prepacking) implements Serializable {
 
     /** The device id that means "the GPU this slot was given", or 0 outside Flink. */
     public static final int AUTO_DEVICE = -1;
@@ -37,23 +44,38 @@ public record EngineOptions(
     }
 
     public static EngineOptions defaults() {
-        return new EngineOptions(0, GraphOptimization.ALL, ExecutionProvider.CPU, 0, false, RequestLimits.defaults());
+        return new EngineOptions(0, GraphOptimization.ALL, ExecutionProvider.CPU, 0, false, RequestLimits.defaults(),
+                true, true);
     }
 
     public EngineOptions withIntraOpThreads(int threads) {
-        return new EngineOptions(threads, optimization, provider, deviceId, cpuFallback, limits);
+        return new EngineOptions(threads, optimization, provider, deviceId, cpuFallback, limits, sharedWeights,
+                prepacking);
     }
 
     public EngineOptions withOptimization(GraphOptimization level) {
-        return new EngineOptions(intraOpThreads, level, provider, deviceId, cpuFallback, limits);
+        return new EngineOptions(intraOpThreads, level, provider, deviceId, cpuFallback, limits, sharedWeights,
+                prepacking);
     }
 
     public EngineOptions withProvider(ExecutionProvider newProvider, int newDeviceId, boolean fallback) {
-        return new EngineOptions(intraOpThreads, optimization, newProvider, newDeviceId, fallback, limits);
+        return new EngineOptions(intraOpThreads, optimization, newProvider, newDeviceId, fallback, limits, sharedWeights,
+                prepacking);
     }
 
     public EngineOptions withLimits(RequestLimits newLimits) {
-        return new EngineOptions(intraOpThreads, optimization, provider, deviceId, cpuFallback, newLimits);
+        return new EngineOptions(intraOpThreads, optimization, provider, deviceId, cpuFallback, newLimits, sharedWeights,
+                prepacking);
+    }
+
+    public EngineOptions withSharedWeights(boolean shared) {
+        return new EngineOptions(intraOpThreads, optimization, provider, deviceId, cpuFallback, limits, shared,
+                prepacking);
+    }
+
+    public EngineOptions withPrepacking(boolean prepack) {
+        return new EngineOptions(intraOpThreads, optimization, provider, deviceId, cpuFallback, limits, sharedWeights,
+                prepack);
     }
 
     /** The GPU a session opens: {@link #deviceId()}, or 0 when it is still {@link #AUTO_DEVICE}. */

@@ -17,6 +17,11 @@ public enum GraphOptimization {
         this.ortLevel = ortLevel;
     }
 
+    /** The level as ONNX Runtime's Java API names it. */
+    public OptLevel ortLevel() {
+        return ortLevel;
+    }
+
     public static GraphOptimization parse(String name) {
         try {
             return valueOf(name.trim().toUpperCase(Locale.ROOT));

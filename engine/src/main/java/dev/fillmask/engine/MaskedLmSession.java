@@ -10,9 +10,11 @@ import ai.onnxruntime.TensorInfo;
 import dev.fillmask.engine.model.ModelFolder;
 import dev.fillmask.engine.onnx.HeadForm;
 import dev.fillmask.engine.onnx.MaskedLmSignature;
+import dev.fillmask.engine.weights.SharedWeights;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -40,6 +42,10 @@ import static dev.fillmask.engine.onnx.MaskedLmSignature.TOKEN_TYPE_IDS;
  * Runtime reads and writes in place (the output is pinned, so it is never materialised as Java arrays), and only the
  * rows at mask positions are copied out, once, into the arrays the scorer reads. Runs are serialized: the buffers are
  * shared, and one run already uses every intra-op thread.
+ *
+ * <p>On CPU, sessions of the same model share its weights ({@link SharedWeights}, unless the options say otherwise):
+ * the session loads the model's optimized graph without its weights and is handed the one memory-mapped copy of
+ * them that every session of the process reads.
  */
 final class MaskedLmSession implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MaskedLmSession.class);
@@ -51,6 +57,8 @@ final class MaskedLmSession implements AutoCloseable {
     private final boolean takesTokenTypeIds;
     private final int vocabSize;
     private final ExecutionProvider provider;
+    /** The shared weights this session reads, released after it closes; null when it holds its own. */
+    private final SharedWeights.Lease sharedWeights;
 
     private LongBuffer idsBuffer = LongBuffer.allocate(0);
     private LongBuffer maskBuffer = LongBuffer.allocate(0);
@@ -59,7 +67,8 @@ final class MaskedLmSession implements AutoCloseable {
     private FloatBuffer outputBuffer = FloatBuffer.allocate(0);
 
     private MaskedLmSession(OrtEnvironment env, OrtSession session, HeadForm headForm, String outputName,
-                            boolean takesTokenTypeIds, int vocabSize, ExecutionProvider provider) {
+                            boolean takesTokenTypeIds, int vocabSize, ExecutionProvider provider,
+                            SharedWeights.Lease sharedWeights) {
         this.env = env;
         this.session = session;
         this.headForm = headForm;
@@ -67,6 +76,7 @@ final class MaskedLmSession implements AutoCloseable {
         this.takesTokenTypeIds = takesTokenTypeIds;
         this.vocabSize = vocabSize;
         this.provider = provider;
+        this.sharedWeights = sharedWeights;
     }
 
     /** Opens the folder's model with every load-time rewrite ({@link GraphRewrites#ALL}). */
@@ -94,29 +104,64 @@ final class MaskedLmSession implements AutoCloseable {
 
     private static MaskedLmSession openFile(Path file, ModelFolder folder, EngineOptions options,
                                             int tokenizerVocabSize) {
+        if (options.sharedWeights() && options.provider() == ExecutionProvider.CPU) {
+            SharedWeights.Lease weights = sharedWeights(file, options);
+            if (weights != null) {
+                try {
+                    return openFile(file, options, tokenizerVocabSize, weights);
+                } catch (EngineStartException e) {
+                    LOG.warn("{} does not load with shared weights ({}); this session loads its own copy", file,
+                            e.getMessage());
+                }
+            }
+        }
+        return openFile(file, options, tokenizerVocabSize, null);
+    }
+
+    /** The lease on the model's shared weights, or null (with a log line saying why) when they cannot be had. */
+    private static SharedWeights.Lease sharedWeights(Path file, EngineOptions options) {
+        try {
+            return SharedWeights.acquire(file, options.optimization());
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("{}: its weights cannot be shared ({}); this session loads its own copy", file, e.toString());
+            return null;
+        }
+    }
+
+    /** Opens {@code file}, or with {@code weights} their graph file handed the shared weights; owns the lease. */
+    private static MaskedLmSession openFile(Path file, EngineOptions options, int tokenizerVocabSize,
+                                            SharedWeights.Lease weights) {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         OrtSession session = null;
         try (OrtSession.SessionOptions so = cpuSessionOptions(options)) {
             ExecutionProvider provider = addProvider(so, options);
-            session = env.createSession(file.toString(), so);
-            MaskedLmSession opened = describe(env, session, file, tokenizerVocabSize, provider);
-            LOG.info("Opened {} on {} ({} intra-op threads, optimization {}, vocabulary {}, LM head {})", file,
-                    provider, options.effectiveIntraOpThreads(), options.optimization(), opened.vocabSize,
-                    opened.headForm == HeadForm.AT_MASKS ? "at the masks" : "at every position");
+            Path load = file;
+            if (weights != null) {
+                weights.addTo(so);
+                load = weights.graphFile();
+            }
+            session = env.createSession(load.toString(), so);
+            MaskedLmSession opened = describe(env, session, file, tokenizerVocabSize, provider, weights);
+            LOG.info("Opened {} on {} ({} intra-op threads, optimization {}, vocabulary {}, LM head {}, weights {})",
+                    file, provider, options.effectiveIntraOpThreads(), options.optimization(), opened.vocabSize,
+                    opened.headForm == HeadForm.AT_MASKS ? "at the masks" : "at every position",
+                    weights != null ? "shared (" + weights.bytes() / 1_000_000 + " MB mapped once)" : "its own");
             return opened;
         } catch (OrtException e) {
             closeQuietly(session);
+            closeQuietly(weights);
             throw new EngineStartException("ONNX Runtime cannot load " + file + ": " + e.getMessage(), e);
         } catch (RuntimeException e) {
             closeQuietly(session);
+            closeQuietly(weights);
             throw e;
         }
     }
 
     /**
      * The session settings of the options, without an execution provider: intra-op threads, one inter-op thread,
-     * sequential execution, the graph optimization level. Also {@link ModelRunner}'s, so that it runs what the engine
-     * runs.
+     * sequential execution, the graph optimization level, prepacking. Also {@link ModelRunner}'s, so that it runs
+     * what the engine runs.
      */
     static OrtSession.SessionOptions cpuSessionOptions(EngineOptions options) throws OrtException {
         OrtSession.SessionOptions so = new OrtSession.SessionOptions();
@@ -125,6 +170,9 @@ final class MaskedLmSession implements AutoCloseable {
             so.setInterOpNumThreads(1);
             so.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
             so.setOptimizationLevel(options.optimization().ortLevel);
+            if (!options.prepacking()) {
+                so.addConfigEntry("session.disable_prepacking", "1");
+            }
             return so;
         } catch (OrtException | RuntimeException e) {
             so.close();
@@ -159,7 +207,8 @@ final class MaskedLmSession implements AutoCloseable {
     }
 
     private static MaskedLmSession describe(OrtEnvironment env, OrtSession session, Path file,
-                                            int tokenizerVocabSize, ExecutionProvider provider) throws OrtException {
+                                            int tokenizerVocabSize, ExecutionProvider provider,
+                                            SharedWeights.Lease weights) throws OrtException {
         Map<String, NodeInfo> inputs = session.getInputInfo();
         for (String required : List.of(INPUT_IDS, ATTENTION_MASK)) {
             if (!inputs.containsKey(required)) {
@@ -179,7 +228,8 @@ final class MaskedLmSession implements AutoCloseable {
         }
         long lastDim = info.getShape()[rank - 1];
         int vocab = lastDim > 0 ? (int) lastDim : tokenizerVocabSize;
-        return new MaskedLmSession(env, session, form, output, inputs.containsKey(TOKEN_TYPE_IDS), vocab, provider);
+        return new MaskedLmSession(env, session, form, output, inputs.containsKey(TOKEN_TYPE_IDS), vocab, provider,
+                weights);
     }
 
     int vocabSize() {
@@ -304,6 +354,12 @@ final class MaskedLmSession implements AutoCloseable {
         return ByteBuffer.allocateDirect(n * Long.BYTES).order(ByteOrder.nativeOrder()).asLongBuffer();
     }
 
+    private static void closeQuietly(SharedWeights.Lease weights) {
+        if (weights != null) {
+            weights.close();
+        }
+    }
+
     private static void closeQuietly(OrtSession session) {
         if (session != null) {
             try {
@@ -320,6 +376,9 @@ final class MaskedLmSession implements AutoCloseable {
             session.close();
         } catch (OrtException e) {
             LOG.warn("closing the ONNX Runtime session failed", e);
+        } finally {
+            // Only after the session: the weights are unmapped when the last lease closes.
+            closeQuietly(sharedWeights);
         }
     }
 }

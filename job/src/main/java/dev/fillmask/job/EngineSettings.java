@@ -22,6 +22,8 @@ public final class EngineSettings {
                 .withLimits(limits)
                 .withIntraOpThreads(threads)
                 .withOptimization(options.get(FillMaskOptions.OPTIMIZATION))
+                .withSharedWeights(options.get(FillMaskOptions.SHARED_WEIGHTS))
+                .withPrepacking(options.get(FillMaskOptions.PREPACKING))
                 .withProvider(options.get(FillMaskOptions.PROVIDER), device(options.get(FillMaskOptions.DEVICE)),
                         options.get(FillMaskOptions.CPU_FALLBACK));
     }

@@ -131,6 +131,18 @@ public final class FillMaskOptions {
             .booleanType().defaultValue(false)
             .withDescription("When cuda is asked for but unavailable: true runs on CPU with a warning, false fails at start-up.");
 
+    public static final ConfigOption<Boolean> SHARED_WEIGHTS = ConfigOptions.key(PREFIX + "shared-weights")
+            .booleanType().defaultValue(true)
+            .withDescription("The sessions of one TaskManager (one per slot) share one memory-mapped copy of the model's "
+                    + "weights, optimized once and kept in $FILL_MASK_HOME/shared-weights (CPU provider). false: each "
+                    + "slot loads its own copy.");
+
+    public static final ConfigOption<Boolean> PREPACKING = ConfigOptions.key(PREFIX + "prepacking")
+            .booleanType().defaultValue(true)
+            .withDescription("ONNX Runtime packs each MatMul weight into the layout its kernels read fastest: a copy per "
+                    + "slot about the size of the weights, which cannot be shared. false saves that memory per slot and "
+                    + "costs throughput (docs/performance.md, Memory per slot).");
+
     public static final ConfigOption<Integer> MAX_REQUEST_BYTES = ConfigOptions.key(PREFIX + "max-request-bytes")
             .intType().defaultValue(RequestLimits.DEFAULT_MAX_REQUEST_BYTES)
             .withDescription("Largest request value accepted, in bytes; larger ones get an error answer (and a dead letter).");
@@ -177,7 +189,7 @@ public final class FillMaskOptions {
             BOOTSTRAP_SERVERS, INPUT_TOPIC, OUTPUT_TOPIC, ANSWER_HEADERS, DEAD_LETTER_TOPIC, CONTROL_TOPIC, STATUS_TOPIC,
             GROUP_ID, STARTING_OFFSETS, DELIVERY_GUARANTEE, TRANSACTIONAL_ID_PREFIX, KAFKA_PROPERTIES, PARALLELISM,
             CHECKPOINT_INTERVAL, MODEL, BATCH_SIZE, BATCH_MAX_DELAY, THREADS, PROVIDER, DEVICE, CPU_FALLBACK, OPTIMIZATION,
-            MAX_REQUEST_BYTES, MAX_INPUT_CHARS, MAX_MASKS, MAX_TARGETS, MAX_TOP_K, MAX_ANSWER_BYTES, POISON_PILLS,
+            SHARED_WEIGHTS, PREPACKING, MAX_REQUEST_BYTES, MAX_INPUT_CHARS, MAX_MASKS, MAX_TARGETS, MAX_TOP_K, MAX_ANSWER_BYTES, POISON_PILLS,
             BROKER_WAIT);
 
     /**
@@ -186,7 +198,7 @@ public final class FillMaskOptions {
      */
     public static final List<ConfigOption<?>> ENGINE = List.of(
             MODEL, BATCH_SIZE, THREADS, PROVIDER, DEVICE, CPU_FALLBACK, OPTIMIZATION,
-            MAX_REQUEST_BYTES, MAX_INPUT_CHARS, MAX_MASKS, MAX_TARGETS, MAX_TOP_K, MAX_ANSWER_BYTES);
+            SHARED_WEIGHTS, PREPACKING, MAX_REQUEST_BYTES, MAX_INPUT_CHARS, MAX_MASKS, MAX_TARGETS, MAX_TOP_K, MAX_ANSWER_BYTES);
 
     /** The request bounds the options set, for answers sent as records of at most Kafka's default size. */
     public static RequestLimits requestLimits(org.apache.flink.configuration.ReadableConfig options) {

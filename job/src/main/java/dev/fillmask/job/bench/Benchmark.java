@@ -24,7 +24,7 @@ import java.util.Locale;
 public final class Benchmark {
     private final Path model;
     private final List<Path> otherModels;
-    private final int threads;
+    private final EngineOptions options;
     private final int rounds;
     private final ListenAddress listen;
     private final PrintStream out;
@@ -43,9 +43,15 @@ public final class Benchmark {
      */
     public Benchmark(Path model, List<Path> otherModels, int threads, int rounds, ListenAddress listen, PrintStream out,
                      PrintStream progress) {
+        this(model, otherModels, EngineOptions.defaults().withIntraOpThreads(threads), rounds, listen, out, progress);
+    }
+
+    /** The same with the engine's options (threads, shared weights, prepacking) for the raw and engine rows. */
+    public Benchmark(Path model, List<Path> otherModels, EngineOptions options, int rounds, ListenAddress listen,
+                     PrintStream out, PrintStream progress) {
         this.model = model;
         this.otherModels = List.copyOf(otherModels);
-        this.threads = threads;
+        this.options = options;
         this.rounds = rounds;
         this.listen = listen;
         this.out = out;
@@ -53,7 +59,6 @@ public final class Benchmark {
     }
 
     public void run(boolean withStream) throws Exception {
-        EngineOptions options = EngineOptions.defaults().withIntraOpThreads(threads);
         List<FillMaskRequest> shortSet = BenchCorpus.shortSet();
         List<FillMaskRequest> longSet;
         double raw1;
@@ -150,7 +155,7 @@ public final class Benchmark {
     }
 
     /** Requests per second, the median of {@code r} passes after one to warm up. */
-    private static double engineRate(FillMaskEngine engine, List<FillMaskRequest> requests, int batch, int r) {
+    static double engineRate(FillMaskEngine engine, List<FillMaskRequest> requests, int batch, int r) {
         predictAll(engine, requests, batch);
         double[] seconds = new double[Math.max(1, r)];
         for (int i = 0; i < seconds.length; i++) {

@@ -1,13 +1,19 @@
 package dev.fillmask.job.cli;
 
+import dev.fillmask.engine.EngineOptions;
 import dev.fillmask.engine.importer.BuiltInModel;
 import dev.fillmask.engine.importer.ModelCatalog;
 import dev.fillmask.job.CommandLine;
+import dev.fillmask.job.EngineSettings;
 import dev.fillmask.job.FillMaskOptions;
 import dev.fillmask.job.JobArguments;
 import dev.fillmask.job.bench.Benchmark;
 import dev.fillmask.job.bench.FusionTiming;
 import dev.fillmask.job.bench.HeadAndInt8Timing;
+import dev.fillmask.job.bench.SlotsMemory;
+import dev.fillmask.schemas.RequestLimits;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.Configuration;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -24,10 +30,17 @@ final class BenchCommand {
             variants, in milliseconds per batch of 16 short sentences, with each variant's accuracy against fp32.
             With --fusions instead: the model's float32 graph as imported against its fused form (ONNX Runtime's
             Attention and SkipLayerNormalization), batch by batch in turns, in requests/s and CPU time.
+            With --slots-memory instead: a TaskManager's resident memory with 1, 2 and 4 slots (one engine each, in
+            one JVM), with each slot's own copy of the weights, shared, and shared without prepacking.
             A benchmark, not a test: run it on a quiet machine.""";
 
+    /** The engine options the bench takes, besides the model. */
+    private static final List<ConfigOption<?>> ENGINE_OPTIONS = List.of(FillMaskOptions.THREADS,
+            FillMaskOptions.SHARED_WEIGHTS, FillMaskOptions.PREPACKING);
+
     private static final List<CommandLine.Option> OPTIONS = Stream.concat(
-            JobArguments.options(List.of(FillMaskOptions.MODEL, FillMaskOptions.THREADS)).stream(), Stream.of(
+            JobArguments.options(Stream.concat(Stream.of(FillMaskOptions.MODEL), ENGINE_OPTIONS.stream()).toList())
+                    .stream(), Stream.of(
             new CommandLine.Option("rounds", "N", "passes over the corpus per measurement", "3"),
             new CommandLine.Option("no-stream", null, "leave out the streaming job", null),
             new CommandLine.Option("other-models", "LIST", "comma-separated models (built-in names or folders) that get "
@@ -41,6 +54,9 @@ final class BenchCommand {
                     + "outliers[-lN][-rN] (outlier channels kept in float32; lN: the last N layers in float32; "
                     + "rN: per-row activation scales on/off)",
                     HeadAndInt8Timing.DEFAULT_VARIANTS),
+            new CommandLine.Option("slots-memory", null, "measure a TaskManager's memory at several slots instead",
+                    null),
+            new CommandLine.Option("slots", "LIST", "with --slots-memory: comma-separated slot counts", "1,2,4"),
             ListenOption.OPTION)).toList();
 
     private BenchCommand() {}
@@ -74,8 +90,16 @@ final class BenchCommand {
             new FusionTiming(model, cli.intValue("rounds", 1), cli.intValue("threads", 0), out, err).run();
             return 0;
         }
-        new Benchmark(model, otherModels(cli, model, err), cli.intValue("threads", 0), cli.intValue("rounds", 1),
-                ListenOption.of(cli), out, err).run(!cli.flag("no-stream"));
+        if (cli.flag("slots-memory")) {
+            List<Integer> slots = Stream.of(cli.get("slots").split(",")).map(String::trim).map(Integer::parseInt)
+                    .toList();
+            new SlotsMemory(model, slots, cli.intValue("rounds", 1), out, err).run();
+            return 0;
+        }
+        Configuration config = JobArguments.toConfiguration(cli, ENGINE_OPTIONS);
+        EngineOptions options = EngineSettings.of(config, RequestLimits.defaults());
+        new Benchmark(model, otherModels(cli, model, err), options, cli.intValue("rounds", 1), ListenOption.of(cli),
+                out, err).run(!cli.flag("no-stream"));
         return 0;
     }
 }

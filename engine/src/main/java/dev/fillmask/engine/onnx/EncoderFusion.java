@@ -291,7 +291,7 @@ public final class EncoderFusion {
             ByteBuffer out = ByteBuffer.allocate(3 * in * hidden * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
             FloatBuffer floats = out.asFloatBuffer();
             float[] row = new float[hidden];
-            List<FloatBuffer> sources = qkv.stream().map(p -> floatValues(p.weight())).toList();
+            List<FloatBuffer> sources = qkv.stream().map(p -> FloatTensor.values(p.weight())).toList();
             for (int r = 0; r < in; r++) {
                 for (FloatBuffer source : sources) {
                     source.get(r * hidden, row);
@@ -306,7 +306,7 @@ public final class EncoderFusion {
             FloatBuffer floats = out.asFloatBuffer();
             float[] bias = new float[hidden];
             for (Projection p : qkv) {
-                floatValues(p.bias()).get(0, bias);
+                FloatTensor.values(p.bias()).get(0, bias);
                 floats.put(bias);
             }
             return out;
@@ -495,7 +495,7 @@ public final class EncoderFusion {
             if (t == null || t.getDataType() != TensorProto.DataType.FLOAT_VALUE) {
                 return null;
             }
-            FloatBuffer values = floatValues(t);
+            FloatBuffer values = FloatTensor.values(t);
             return values.remaining() == 1 ? values.get(0) : null;
         }
 
@@ -522,17 +522,6 @@ public final class EncoderFusion {
             claimed.forEach(i -> out.addAll(index.node(i).getOutputList()));
             return out;
         }
-    }
-
-    private static FloatBuffer floatValues(TensorProto t) {
-        if (!t.getRawData().isEmpty()) {
-            return t.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
-        }
-        float[] values = new float[t.getFloatDataCount()];
-        for (int i = 0; i < values.length; i++) {
-            values[i] = t.getFloatData(i);
-        }
-        return FloatBuffer.wrap(values);
     }
 
     private record Dense(String input, int matMul, int add, TensorProto weight, TensorProto bias, String output) {

@@ -1,6 +1,10 @@
 package dev.fillmask.engine.onnx;
 
+import ai.onnx.proto.OnnxMl.TensorProto;
+
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.util.Arrays;
 
 /**
@@ -21,6 +25,18 @@ public record FloatTensor(ByteBuffer data, long[] shape) {
     @Override
     public long[] shape() {
         return shape.clone();
+    }
+
+    /** A float initializer's values, read in place from its raw bytes (no copy) or from its repeated float field. */
+    public static FloatBuffer values(TensorProto t) {
+        if (!t.getRawData().isEmpty()) {
+            return t.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+        }
+        float[] values = new float[t.getFloatDataCount()];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = t.getFloatData(i);
+        }
+        return FloatBuffer.wrap(values);
     }
 
     public static long elementCount(long[] shape) {

@@ -2,9 +2,9 @@ package dev.fillmask.engine.quantize;
 
 import ai.onnx.proto.OnnxMl.NodeProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
+import dev.fillmask.engine.onnx.FloatTensor;
 import dev.fillmask.engine.onnx.GraphIndex;
 
-import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 
 /** The constant float32 weight matrices of MatMuls, and their values, as the quantizer reads them. */
@@ -25,22 +25,10 @@ final class FloatWeights {
         return weight;
     }
 
-    /** A float tensor's values, read in place from raw bytes (no copy) or from the repeated float field. */
-    static FloatBuffer values(TensorProto t) {
-        if (!t.getRawData().isEmpty()) {
-            return t.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
-        }
-        float[] values = new float[t.getFloatDataCount()];
-        for (int i = 0; i < values.length; i++) {
-            values[i] = t.getFloatData(i);
-        }
-        return FloatBuffer.wrap(values);
-    }
-
     /** The matrix's rows {@code rows}, as a float [rows, N] array. */
     static float[] rows(TensorProto weight, int[] rows) {
         int columns = Math.toIntExact(weight.getDims(1));
-        FloatBuffer w = values(weight);
+        FloatBuffer w = FloatTensor.values(weight);
         float[] out = new float[rows.length * columns];
         for (int r = 0; r < rows.length; r++) {
             w.get(rows[r] * columns, out, r * columns, columns);

@@ -3,6 +3,7 @@ package dev.fillmask.engine.quantize;
 import ai.onnx.proto.OnnxMl.NodeProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
 import com.google.protobuf.UnsafeByteOperations;
+import dev.fillmask.engine.onnx.FloatTensor;
 import dev.fillmask.engine.onnx.GraphEditor;
 import dev.fillmask.engine.onnx.GraphIndex;
 import dev.fillmask.engine.onnx.OnnxGraphBuilder;
@@ -90,7 +91,7 @@ final class Int8MatMul {
     private String[] addQuantized(TensorProto weight, float[] rowFactors) {
         int rows = Math.toIntExact(weight.getDims(0));
         int columns = Math.toIntExact(weight.getDims(1));
-        QuantizedMatrix q = QuantizedMatrix.quantize(FloatWeights.values(weight), rowFactors, rows, columns, options);
+        QuantizedMatrix q = QuantizedMatrix.quantize(FloatTensor.values(weight), rowFactors, rows, columns, options);
         String values = editor.addTensor(weight.getName() + "_int8", TensorProto.DataType.INT8,
                 UnsafeByteOperations.unsafeWrap(q.values()), rows, columns);
         String scales = options.perChannel()

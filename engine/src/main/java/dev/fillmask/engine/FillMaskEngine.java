@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The fill-mask engine: a batch of requests in, one answer per request out, in order, with exactly the semantics of
@@ -37,6 +38,7 @@ public final class FillMaskEngine implements AutoCloseable {
     private final MaskedLmSession session;
     private final TargetResolver targets;
     private final NativeThread nativeThread;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     private FillMaskEngine(ModelFolder folder, RequestLimits limits, MaskedLmTokenizer tokenizer,
                            MaskedLmSession session, NativeThread nativeThread) {
@@ -337,8 +339,12 @@ public final class FillMaskEngine implements AutoCloseable {
         return Arrays.stream(ids).filter(t -> t != pad).toArray();
     }
 
+    /** Closes the session and its thread; once only, however often it is called. */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         try {
             nativeThread.call(() -> {
                 try {

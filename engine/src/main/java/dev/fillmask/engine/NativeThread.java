@@ -5,6 +5,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -33,7 +34,12 @@ final class NativeThread implements AutoCloseable {
 
     /** Runs {@code call} on the thread and returns its result; its exceptions reach the caller as they are. */
     <T> T call(Callable<T> call) {
-        Future<T> future = executor.submit(call);
+        Future<T> future;
+        try {
+            future = executor.submit(call);
+        } catch (RejectedExecutionException e) {
+            throw new IllegalStateException("the engine is closed", e);
+        }
         try {
             return future.get();
         } catch (InterruptedException e) {

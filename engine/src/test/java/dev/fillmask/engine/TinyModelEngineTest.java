@@ -16,6 +16,7 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -35,6 +36,21 @@ class TinyModelEngineTest {
     @AfterAll
     static void close() {
         engine.close();
+    }
+
+    /**
+     * Closing twice (a Flink operator's close after a failed open, a try-with-resources around an explicit close) is
+     * harmless, and it must not give back the shared weights twice: another engine on them keeps answering.
+     */
+    @Test
+    void closingTwiceIsHarmlessAndLeavesOtherEnginesAnswering() {
+        FillMaskRequest request = new FillMaskRequest("a <mask> b", 3, null);
+        FillMaskEngine second = FillMaskEngine.open(dir.resolve("tiny"), EngineOptions.defaults().withIntraOpThreads(1));
+        second.close();
+        second.close();
+        IllegalStateException closed = assertThrows(IllegalStateException.class, () -> second.predict(request));
+        assertEquals("the engine is closed", closed.getMessage());
+        assertEquals(3, assertInstanceOf(FillMaskAnswer.SingleMask.class, engine.predict(request)).candidates().size());
     }
 
     @Test

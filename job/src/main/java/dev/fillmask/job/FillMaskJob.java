@@ -1,6 +1,7 @@
 package dev.fillmask.job;
 
 import dev.fillmask.engine.importer.ModelCatalog;
+import dev.fillmask.gateway.kafka.JobProbe;
 import dev.fillmask.job.kafka.AnswerHeaders;
 import dev.fillmask.job.kafka.AnsweredRecord;
 import dev.fillmask.job.kafka.KafkaConnections;
@@ -154,11 +155,15 @@ public final class FillMaskJob {
                 name == null ? modelFolder.toString() : name.toString(), ModelVersion.of(modelFolder));
     }
 
-    /** Keeps the requests answered with an error: they also go to the dead letters. */
+    /**
+     * Keeps the requests answered with an error: they also go to the dead letters. Not a gateway's readiness probe
+     * ({@link JobProbe#isProbe}): its error answer is all the gateway asks for.
+     */
     static final class IsError implements FilterFunction<AnsweredRecord> {
         @Override
         public boolean filter(AnsweredRecord record) {
-            return record.isError();
+            return record.isError()
+                    && !JobProbe.isProbe(record.request.value, record.request.hasHeader(JobProbe.HEADER_PROBE));
         }
     }
 

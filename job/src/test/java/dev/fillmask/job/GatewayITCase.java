@@ -3,6 +3,7 @@ package dev.fillmask.job;
 import dev.fillmask.engine.testing.SharedDefaultModel;
 import dev.fillmask.gateway.Gateway;
 import dev.fillmask.gateway.GatewaySettings;
+import dev.fillmask.gateway.kafka.JobProbe;
 import dev.fillmask.job.local.EmbeddedKafka;
 import dev.fillmask.job.local.ListenAddress;
 import dev.fillmask.job.local.Topics;
@@ -14,6 +15,11 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -28,11 +34,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -157,6 +165,36 @@ class GatewayITCase {
             assertEquals(0, a.waiting());
             assertEquals(0, b.waiting());
         }
+        // The gateways' probes were answered (both became ready) and left no dead letter; the requests the job
+        // refused did, committed with their answers.
+        List<ConsumerRecord<byte[], byte[]>> deadLetters = committed(options.get(FillMaskOptions.DEAD_LETTER_TOPIC));
+        assertTrue(deadLetters.size() >= 1, "the job's refusals are dead letters");
+        for (ConsumerRecord<byte[], byte[]> letter : deadLetters) {
+            assertNull(letter.headers().lastHeader(JobProbe.HEADER_PROBE),
+                    "a probe's dead letter: " + new String(letter.value(), StandardCharsets.UTF_8));
+        }
+    }
+
+    /** Every committed record of {@code topic}, from the beginning to its end now. */
+    private static List<ConsumerRecord<byte[], byte[]>> committed(String topic) {
+        Properties c = new Properties();
+        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer =
+                     new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+            while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))
+                    && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+            }
+        }
+        return records;
     }
 
     @Test

@@ -7,6 +7,7 @@ import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeader;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
@@ -16,12 +17,21 @@ import java.util.concurrent.TimeoutException;
 /**
  * Asks the job whether it answers, while the gateway is not ready: checks that both topics exist, then sends a probe,
  * a request the job answers at once without the model ({@code {"fill-mask-gateway": "readiness probe"}} has no
- * {@code inputs}: an error answer, and so also a dead letter, marked with the header {@value #HEADER_PROBE}). Its
+ * {@code inputs}: an error answer, without a dead letter, as it is marked with the header {@value #HEADER_PROBE}). Its
  * answer, like any answer under this instance's key prefix, makes the gateway ready.
  */
 public final class JobProbe implements AutoCloseable {
     public static final String HEADER_PROBE = "fill-mask.gateway.probe";
     static final byte[] PROBE = "{\"fill-mask-gateway\": \"readiness probe\"}".getBytes(StandardCharsets.UTF_8);
+
+    /**
+     * Whether a request is a gateway's probe: the probe's exact value, marked with {@value #HEADER_PROBE}. The job
+     * answers it (the answer is what makes a gateway ready) but leaves no dead letter for it, which would otherwise
+     * pile up one per probe interval while a gateway waits for the job. Nothing else can pass for a probe.
+     */
+    public static boolean isProbe(byte[] value, boolean markedAsProbe) {
+        return markedAsProbe && Arrays.equals(PROBE, value);
+    }
 
     private final Admin admin;
     private final RequestSender sender;

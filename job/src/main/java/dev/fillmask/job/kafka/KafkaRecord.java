@@ -38,6 +38,11 @@ public class KafkaRecord {
         return r;
     }
 
+    /** Whether the record has a header {@code key}. */
+    public boolean hasHeader(String key) {
+        return headerKeys != null && java.util.Arrays.asList(headerKeys).contains(key);
+    }
+
     /** Where the record came from, for messages: {@code topic-partition@offset}. */
     public String position() {
         return topic + "-" + partition + "@" + offset;

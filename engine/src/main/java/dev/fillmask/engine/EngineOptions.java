@@ -20,6 +20,9 @@ import java.io.Serializable;
  * @param prepacking ONNX Runtime packs every MatMul weight into the layout its kernels read fastest, a copy per
  *     session about the size of the weights that cannot be shared; false reads the weights as they are, which saves
  *     that memory per slot and costs speed (see docs/performance.md, "Memory per slot")
+ * @param spinWait ONNX Runtime's intra-op threads spin while they wait for work instead of sleeping: quicker to
+ *     start each operator on an otherwise idle machine, but they keep burning their cores between runs, where the
+ *     TaskManager's other threads (Kafka clients, network, other slots) need them (docs/performance.md, "Spinning")
  */
 public record EngineOptions(
         int intraOpThreads,
@@ -29,7 +32,8 @@ public record EngineOptions(
         boolean cpuFallback,
         RequestLimits limits,
         boolean sharedWeights,
-        boolean prepacking) implements Serializable {
+        boolean prepacking,
+        boolean spinWait) implements Serializable {
 
     /** The device id that means "the GPU this slot was given", or 0 outside Flink. */
     public static final int AUTO_DEVICE = -1;
@@ -45,37 +49,42 @@ public record EngineOptions(
 
     public static EngineOptions defaults() {
         return new EngineOptions(0, GraphOptimization.ALL, ExecutionProvider.CPU, 0, false, RequestLimits.defaults(),
-                true, true);
+                true, true, false);
     }
 
     public EngineOptions withIntraOpThreads(int threads) {
         return new EngineOptions(threads, optimization, provider, deviceId, cpuFallback, limits, sharedWeights,
-                prepacking);
+                prepacking, spinWait);
     }
 
     public EngineOptions withOptimization(GraphOptimization level) {
         return new EngineOptions(intraOpThreads, level, provider, deviceId, cpuFallback, limits, sharedWeights,
-                prepacking);
+                prepacking, spinWait);
     }
 
     public EngineOptions withProvider(ExecutionProvider newProvider, int newDeviceId, boolean fallback) {
         return new EngineOptions(intraOpThreads, optimization, newProvider, newDeviceId, fallback, limits, sharedWeights,
-                prepacking);
+                prepacking, spinWait);
     }
 
     public EngineOptions withLimits(RequestLimits newLimits) {
         return new EngineOptions(intraOpThreads, optimization, provider, deviceId, cpuFallback, newLimits, sharedWeights,
-                prepacking);
+                prepacking, spinWait);
     }
 
     public EngineOptions withSharedWeights(boolean shared) {
         return new EngineOptions(intraOpThreads, optimization, provider, deviceId, cpuFallback, limits, shared,
-                prepacking);
+                prepacking, spinWait);
     }
 
     public EngineOptions withPrepacking(boolean prepack) {
         return new EngineOptions(intraOpThreads, optimization, provider, deviceId, cpuFallback, limits, sharedWeights,
-                prepack);
+                prepack, spinWait);
+    }
+
+    public EngineOptions withSpinWait(boolean spin) {
+        return new EngineOptions(intraOpThreads, optimization, provider, deviceId, cpuFallback, limits, sharedWeights,
+                prepacking, spin);
     }
 
     /** The GPU a session opens: {@link #deviceId()}, or 0 when it is still {@link #AUTO_DEVICE}. */

@@ -60,6 +60,7 @@ final class MaskedLmSession implements AutoCloseable {
     /** The shared weights this session reads, released after it closes; null when it holds its own. */
     private final SharedWeights.Lease sharedWeights;
 
+    private boolean closed;
     private LongBuffer idsBuffer = LongBuffer.allocate(0);
     private LongBuffer maskBuffer = LongBuffer.allocate(0);
     private LongBuffer typesBuffer = LongBuffer.allocate(0);
@@ -160,7 +161,7 @@ final class MaskedLmSession implements AutoCloseable {
 
     /**
      * The session settings of the options, without an execution provider: intra-op threads, one inter-op thread,
-     * sequential execution, the graph optimization level, prepacking. Also {@link ModelRunner}'s, so that it runs
+     * sequential execution, the graph optimization level, prepacking, spinning. Also {@link ModelRunner}'s, so that it runs
      * what the engine runs.
      */
     static OrtSession.SessionOptions cpuSessionOptions(EngineOptions options) throws OrtException {
@@ -173,6 +174,7 @@ final class MaskedLmSession implements AutoCloseable {
             if (!options.prepacking()) {
                 so.addConfigEntry("session.disable_prepacking", "1");
             }
+            so.addConfigEntry("session.intra_op.allow_spinning", options.spinWait() ? "1" : "0");
             return so;
         } catch (OrtException | RuntimeException e) {
             so.close();
@@ -372,6 +374,10 @@ final class MaskedLmSession implements AutoCloseable {
 
     @Override
     public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         try {
             session.close();
         } catch (OrtException e) {

@@ -24,6 +24,7 @@ public final class EngineSettings {
                 .withOptimization(options.get(FillMaskOptions.OPTIMIZATION))
                 .withSharedWeights(options.get(FillMaskOptions.SHARED_WEIGHTS))
                 .withPrepacking(options.get(FillMaskOptions.PREPACKING))
+                .withSpinWait(options.get(FillMaskOptions.SPIN_WAIT))
                 .withProvider(options.get(FillMaskOptions.PROVIDER), device(options.get(FillMaskOptions.DEVICE)),
                         options.get(FillMaskOptions.CPU_FALLBACK));
     }

@@ -143,6 +143,12 @@ public final class FillMaskOptions {
                     + "slot about the size of the weights, which cannot be shared. false saves that memory per slot and "
                     + "costs throughput (docs/performance.md, Memory per slot).");
 
+    public static final ConfigOption<Boolean> SPIN_WAIT = ConfigOptions.key(PREFIX + "spin-wait")
+            .booleanType().defaultValue(false)
+            .withDescription("ONNX Runtime's intra-op threads spin while waiting for work instead of sleeping: a "
+                    + "little quicker on an idle machine, but they keep their cores busy between batches, where Kafka's "
+                    + "and Flink's threads and other slots need them (docs/performance.md, Spinning).");
+
     public static final ConfigOption<Integer> MAX_REQUEST_BYTES = ConfigOptions.key(PREFIX + "max-request-bytes")
             .intType().defaultValue(RequestLimits.DEFAULT_MAX_REQUEST_BYTES)
             .withDescription("Largest request value accepted, in bytes; larger ones get an error answer (and a dead letter).");
@@ -189,7 +195,7 @@ public final class FillMaskOptions {
             BOOTSTRAP_SERVERS, INPUT_TOPIC, OUTPUT_TOPIC, ANSWER_HEADERS, DEAD_LETTER_TOPIC, CONTROL_TOPIC, STATUS_TOPIC,
             GROUP_ID, STARTING_OFFSETS, DELIVERY_GUARANTEE, TRANSACTIONAL_ID_PREFIX, KAFKA_PROPERTIES, PARALLELISM,
             CHECKPOINT_INTERVAL, MODEL, BATCH_SIZE, BATCH_MAX_DELAY, THREADS, PROVIDER, DEVICE, CPU_FALLBACK, OPTIMIZATION,
-            SHARED_WEIGHTS, PREPACKING, MAX_REQUEST_BYTES, MAX_INPUT_CHARS, MAX_MASKS, MAX_TARGETS, MAX_TOP_K, MAX_ANSWER_BYTES, POISON_PILLS,
+            SHARED_WEIGHTS, PREPACKING, SPIN_WAIT, MAX_REQUEST_BYTES, MAX_INPUT_CHARS, MAX_MASKS, MAX_TARGETS, MAX_TOP_K, MAX_ANSWER_BYTES, POISON_PILLS,
             BROKER_WAIT);
 
     /**
@@ -198,7 +204,7 @@ public final class FillMaskOptions {
      */
     public static final List<ConfigOption<?>> ENGINE = List.of(
             MODEL, BATCH_SIZE, THREADS, PROVIDER, DEVICE, CPU_FALLBACK, OPTIMIZATION,
-            SHARED_WEIGHTS, PREPACKING, MAX_REQUEST_BYTES, MAX_INPUT_CHARS, MAX_MASKS, MAX_TARGETS, MAX_TOP_K, MAX_ANSWER_BYTES);
+            SHARED_WEIGHTS, PREPACKING, SPIN_WAIT, MAX_REQUEST_BYTES, MAX_INPUT_CHARS, MAX_MASKS, MAX_TARGETS, MAX_TOP_K, MAX_ANSWER_BYTES);
 
     /** The request bounds the options set, for answers sent as records of at most Kafka's default size. */
     public static RequestLimits requestLimits(org.apache.flink.configuration.ReadableConfig options) {

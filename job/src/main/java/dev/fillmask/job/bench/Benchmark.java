@@ -10,6 +10,8 @@ import dev.fillmask.engine.FillMaskEngine;
 import dev.fillmask.engine.model.ModelFolder;
 import dev.fillmask.job.FillMaskOptions.DeliveryGuarantee;
 
+import org.apache.flink.configuration.Configuration;
+
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,6 +27,7 @@ public final class Benchmark {
     private final Path model;
     private final List<Path> otherModels;
     private final EngineOptions options;
+    private final Configuration jobOptions;
     private final int rounds;
     private final ListenAddress listen;
     private final PrintStream out;
@@ -36,6 +39,11 @@ public final class Benchmark {
     static final String OTHER_MODEL = "engine on ";
     /** Requests in flight at once in the HTTP rows: many clients, each waiting for its answer. */
     static final int HTTP_CLIENTS = 256;
+    /**
+     * Passes over the corpus in each backlog round of the jobs' rows: 428 requests, about 10 s of a 2-core CPU's
+     * work, so the part between the 10 % and 90 % marks spans several checkpoints.
+     */
+    static final int BACKLOG_PASSES = 4;
 
     /**
      * {@code otherModels}: models that get an engine row of their own (batch 16, with the memory their session takes)
@@ -43,15 +51,20 @@ public final class Benchmark {
      */
     public Benchmark(Path model, List<Path> otherModels, int threads, int rounds, ListenAddress listen, PrintStream out,
                      PrintStream progress) {
-        this(model, otherModels, EngineOptions.defaults().withIntraOpThreads(threads), rounds, listen, out, progress);
+        this(model, otherModels, EngineOptions.defaults().withIntraOpThreads(threads), new Configuration(), rounds,
+                listen, out, progress);
     }
 
-    /** The same with the engine's options (threads, shared weights, prepacking) for the raw and engine rows. */
-    public Benchmark(Path model, List<Path> otherModels, EngineOptions options, int rounds, ListenAddress listen,
-                     PrintStream out, PrintStream progress) {
+    /**
+     * The same with the engine's options (threads, shared weights, prepacking, spinning): {@code options} for the raw
+     * and engine rows, and {@code jobOptions}, the same as the job's options, for the job rows.
+     */
+    public Benchmark(Path model, List<Path> otherModels, EngineOptions options, Configuration jobOptions, int rounds,
+                     ListenAddress listen, PrintStream out, PrintStream progress) {
         this.model = model;
         this.otherModels = List.copyOf(otherModels);
         this.options = options;
+        this.jobOptions = new Configuration(jobOptions);
         this.rounds = rounds;
         this.listen = listen;
         this.out = out;
@@ -133,6 +146,7 @@ public final class Benchmark {
                 grouped ? " grouped by length" : "", set);
         RawSessionBenchmark.Figures f = raw.measure(ids, batch, r, grouped);
         rows.add(new String[] {grouped ? RAW_GROUPED : RAW, set, Integer.toString(batch), fmt(f.sequencesPerSecond()),
+                new Rounds.Rate(f.sequencesPerSecond(), f.spread(), Math.max(1, r)).spreadText(),
                 fmt(f.paddedTokensPerSecond()), "1.00", "", ""});
         return f.sequencesPerSecond();
     }
@@ -140,30 +154,31 @@ public final class Benchmark {
     private double engineRow(FillMaskEngine engine, List<FillMaskRequest> requests, int batch, String set, int r,
                              double rawRate, String memory) {
         progress.printf(Locale.ROOT, "bench: engine, batch %d, %s set...%n", batch, set);
-        double rate = engineRate(engine, requests, batch, r);
-        rows.add(new String[] {ENGINE, set, Integer.toString(batch), fmt(rate), "",
-                String.format(Locale.ROOT, "%.2f", rate / rawRate), "", memory});
-        return rate;
+        Rounds.Rate rate = engineRate(engine, requests, batch, r);
+        rows.add(new String[] {ENGINE, set, Integer.toString(batch), fmt(rate.median()), rate.spreadText(), "",
+                String.format(Locale.ROOT, "%.2f", rate.median() / rawRate), "", memory});
+        return rate.median();
     }
 
     /** Another model on the same sentences (its own mask token), batch 16: no raw row, so no ratio. */
     private void otherModelRow(FillMaskEngine engine, Path other, List<FillMaskRequest> requests, SessionMemory memory) {
         String name = String.valueOf(other.getFileName());
         progress.printf(Locale.ROOT, "bench: engine on %s, batch 16, short set...%n", name);
-        double rate = engineRate(engine, requests, 16, rounds);
-        rows.add(new String[] {OTHER_MODEL + name, "short", "16", fmt(rate), "", "", "", memory.describe(other)});
+        Rounds.Rate rate = engineRate(engine, requests, 16, rounds);
+        rows.add(new String[] {OTHER_MODEL + name, "short", "16", fmt(rate.median()), rate.spreadText(), "", "", "",
+                memory.describe(other)});
     }
 
-    /** Requests per second, the median of {@code r} passes after one to warm up. */
-    static double engineRate(FillMaskEngine engine, List<FillMaskRequest> requests, int batch, int r) {
+    /** Requests per second over {@code r} passes (one each), after one to warm up. */
+    static Rounds.Rate engineRate(FillMaskEngine engine, List<FillMaskRequest> requests, int batch, int r) {
         predictAll(engine, requests, batch);
-        double[] seconds = new double[Math.max(1, r)];
-        for (int i = 0; i < seconds.length; i++) {
+        double[] rates = new double[Math.max(1, r)];
+        for (int i = 0; i < rates.length; i++) {
             long start = System.nanoTime();
             predictAll(engine, requests, batch);
-            seconds[i] = (System.nanoTime() - start) / 1e9;
+            rates[i] = requests.size() / ((System.nanoTime() - start) / 1e9);
         }
-        return requests.size() / Rounds.median(seconds);
+        return Rounds.Rate.of(rates);
     }
 
     private static void predictAll(FillMaskEngine engine, List<FillMaskRequest> requests, int batch) {
@@ -180,23 +195,42 @@ public final class Benchmark {
         progress.println("bench: " + label + " (embedded broker, local Flink, exactly-once, checkpoints every "
                 + dev.fillmask.job.FillMaskOptions.CHECKPOINT_INTERVAL.defaultValue().toSeconds() + " s), batch 16...");
         listen.exposureWarning(true).ifPresent(progress::println);
-        try (StreamBenchmark stream = new StreamBenchmark(model, 16, listen, job)) {
-            stream.throughput(values.subList(0, Math.min(32, values.size())));
-            List<byte[]> backlog = new ArrayList<>();
-            // Enough for several checkpoints between the 10 % and 90 % marks.
-            for (int i = 0; i < Math.max(4, 3 * rounds); i++) {
-                backlog.addAll(values);
-            }
-            StreamBenchmark.Throughput t = stream.throughput(backlog);
+        try (StreamBenchmark stream = new StreamBenchmark(model, listen, job, jobOptions)) {
+            Rounds.Rate rate = sustainedRate(label, values, stream::throughput);
             progress.printf(Locale.ROOT, "bench: %s, %d requests at half that rate for latency...%n", label,
                     values.size());
-            StreamBenchmark.Latency l = stream.latency(values, t.perSecond() / 2);
-            rows.add(new String[] {label, "short", "16", fmt(t.perSecond()), "",
-                    String.format(Locale.ROOT, "%.2f", t.perSecond() / rawRate),
+            StreamBenchmark.Latency l = stream.latency(values, rate.median() / 2);
+            rows.add(new String[] {label, "short", "16", fmt(rate.median()), rate.spreadText(), "",
+                    String.format(Locale.ROOT, "%.2f", rate.median() / rawRate),
                     String.format(Locale.ROOT, "p50 %.0f / p95 %.0f / p99 %.0f ms at %.1f req/s", l.p50Millis(),
-                            l.p95Millis(), l.p99Millis(), t.perSecond() / 2), ""});
-            return t.perSecond();
+                            l.p95Millis(), l.p99Millis(), rate.median() / 2), ""});
+            return rate.median();
         }
+    }
+
+    /** A job's throughput on a backlog: the sustained rate of each of {@link #rounds} backlogs. */
+    private interface Backlog {
+        StreamBenchmark.Throughput answer(List<byte[]> requests) throws Exception;
+    }
+
+    /**
+     * The median and spread of {@link #rounds} backlogs of {@value #BACKLOG_PASSES} passes over the corpus each, after
+     * a pass that warms the job up as the engine rows' untimed pass does (the JIT compiles Flink's, Kafka's and the
+     * broker's paths then, not in a measured round).
+     */
+    private Rounds.Rate sustainedRate(String label, List<byte[]> values, Backlog job) throws Exception {
+        job.answer(values);
+        List<byte[]> backlog = new ArrayList<>();
+        for (int i = 0; i < BACKLOG_PASSES; i++) {
+            backlog.addAll(values);
+        }
+        double[] rates = new double[Math.max(1, rounds)];
+        for (int r = 0; r < rates.length; r++) {
+            progress.printf(Locale.ROOT, "bench: %s, round %d of %d (%d requests)...%n", label, r + 1, rates.length,
+                    backlog.size());
+            rates[r] = job.answer(backlog).perSecond();
+        }
+        return Rounds.Rate.of(rates);
     }
 
     /**
@@ -210,30 +244,25 @@ public final class Benchmark {
         FillMaskCodec codec = new FillMaskCodec();
         List<byte[]> values = shortSet.stream().map(codec::writeRequest).toList();
         progress.println("bench: " + label + ", " + HTTP_CLIENTS + " clients in flight, batch 16...");
-        try (HttpBenchmark http = new HttpBenchmark(model, 16, listen, guarantee)) {
-            http.throughput(values.subList(0, Math.min(32, values.size())), HTTP_CLIENTS);
-            List<byte[]> backlog = new ArrayList<>();
-            for (int i = 0; i < Math.max(4, 3 * rounds); i++) {
-                backlog.addAll(values);
-            }
-            StreamBenchmark.Throughput t = http.throughput(backlog, HTTP_CLIENTS);
+        try (HttpBenchmark http = new HttpBenchmark(model, listen, guarantee, jobOptions)) {
+            Rounds.Rate rate = sustainedRate(label, values, requests -> http.throughput(requests, HTTP_CLIENTS));
             progress.printf(Locale.ROOT, "bench: %s, %d requests at half that rate for latency...%n", label,
                     values.size());
-            StreamBenchmark.Latency l = http.latency(values, t.perSecond() / 2);
-            rows.add(new String[] {label, "short", "16", fmt(t.perSecond()), "",
-                    String.format(Locale.ROOT, "%.2f", t.perSecond() / rawRate),
+            StreamBenchmark.Latency l = http.latency(values, rate.median() / 2);
+            rows.add(new String[] {label, "short", "16", fmt(rate.median()), rate.spreadText(), "",
+                    String.format(Locale.ROOT, "%.2f", rate.median() / rawRate),
                     String.format(Locale.ROOT, "p50 %.0f / p95 %.0f / p99 %.0f ms at %.1f req/s (HTTP/streaming job"
-                            + " %.2f)", l.p50Millis(), l.p95Millis(), l.p99Millis(), t.perSecond() / 2,
-                            t.perSecond() / streamRate), ""});
-            return t.perSecond();
+                            + " %.2f)", l.p50Millis(), l.p95Millis(), l.p99Millis(), rate.median() / 2,
+                            rate.median() / streamRate), ""});
+            return rate.median();
         }
     }
 
     private void printTable() {
-        String[] head = {"what", "set", "batch", "req/s", "padded tokens/s", "ratio to raw", "latency (produce -> answer)",
-                "memory"};
+        String[] head = {"what", "set", "batch", "req/s", "spread over rounds", "padded tokens/s", "ratio to raw",
+                "latency (produce -> answer)", "memory"};
         out.println("| " + String.join(" | ", head) + " |");
-        out.println("|---|---|---|---|---|---|---|---|");
+        out.println("|---".repeat(head.length) + "|");
         for (String[] row : rows) {
             out.println("| " + String.join(" | ", row) + " |");
         }

@@ -4,15 +4,10 @@ import dev.fillmask.gateway.Gateway;
 import dev.fillmask.gateway.GatewaySettings;
 import dev.fillmask.job.FillMaskOptions;
 import dev.fillmask.job.FillMaskOptions.DeliveryGuarantee;
-import dev.fillmask.job.local.EmbeddedKafka;
 import dev.fillmask.job.local.ListenAddress;
-import dev.fillmask.job.FillMaskJob;
 import dev.fillmask.job.local.LocalJob;
-import dev.fillmask.job.local.Topics;
 
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 import java.net.InetSocketAddress;
 import java.net.http.HttpClient;
@@ -23,7 +18,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -34,38 +28,20 @@ import java.util.concurrent.TimeUnit;
  * Measures throughput with many requests in flight and latency (request sent to answer received) at a paced rate.
  */
 final class HttpBenchmark implements AutoCloseable {
-    private static final String INPUT = "bench-http-requests";
-    private static final String OUTPUT = "bench-http-answers";
-
-    private final EmbeddedKafka kafka;
-    private final JobClient job;
+    private final BenchJob job;
     private final Gateway gateway;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
-    HttpBenchmark(Path model, int batchSize, ListenAddress listen, DeliveryGuarantee guarantee) throws Exception {
-        kafka = EmbeddedKafka.start(listen);
-        JobClient started = null;
+    /** {@code options}: the engine's options for the job; the delivery guarantee is {@code guarantee}. */
+    HttpBenchmark(Path model, ListenAddress listen, DeliveryGuarantee guarantee, Configuration options)
+            throws Exception {
+        Configuration withGuarantee = new Configuration(options);
+        withGuarantee.set(FillMaskOptions.DELIVERY_GUARANTEE, guarantee);
+        job = BenchJob.start("bench-http", model, listen, LocalJob.KAFKA, withGuarantee);
         try {
-            Topics.ensure(kafka.bootstrapServers(), new Properties(), List.of(INPUT, OUTPUT, "bench-http-dead-letters"),
-                    1);
-            Configuration options = new Configuration();
-            options.set(FillMaskOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
-            options.set(FillMaskOptions.INPUT_TOPIC, INPUT);
-            options.set(FillMaskOptions.OUTPUT_TOPIC, OUTPUT);
-            options.set(FillMaskOptions.DEAD_LETTER_TOPIC, "bench-http-dead-letters");
-            options.set(FillMaskOptions.TRANSACTIONAL_ID_PREFIX, "bench-http");
-            options.set(FillMaskOptions.MODEL, model.toString());
-            options.set(FillMaskOptions.PARALLELISM, 1);
-            options.set(FillMaskOptions.BATCH_SIZE, batchSize);
-            options.set(FillMaskOptions.DELIVERY_GUARANTEE, guarantee);
-            Configuration cluster = listen.flinkConfiguration();
-            cluster.addAll(FillMaskJob.clusterSettings());
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(1, cluster);
-            started = LocalJob.KAFKA.start(env, options);
-            job = started;
-            gateway = Gateway.start(GatewaySettings.defaults(kafka.bootstrapServers(),
+            gateway = Gateway.start(GatewaySettings.defaults(job.bootstrapServers(),
                             new InetSocketAddress("127.0.0.1", 0))
-                    .withTopics(INPUT, OUTPUT)
+                    .withTopics(job.requestTopic(), job.answerTopic())
                     .withMaxWaiting(100_000)
                     .withTimeout(Duration.ofMinutes(20))
                     .withProbeInterval(Duration.ofMillis(500))
@@ -78,17 +54,14 @@ final class HttpBenchmark implements AutoCloseable {
                 Thread.sleep(50);
             }
         } catch (Exception | Error e) {
-            if (started != null) {
-                started.cancel();
-            }
-            kafka.close();
+            job.close();
             throw e;
         }
     }
 
     /**
-     * Sends every request with at most {@code clients} in flight and measures the sustained rate: answers between
-     * the moments 10 % and 90 % of them came back, as the streaming job's row does.
+     * Sends every request with at most {@code clients} in flight and measures the sustained rate of their answers
+     * ({@link SustainedRate}), as the streaming job's row does.
      */
     StreamBenchmark.Throughput throughput(List<byte[]> requests, int clients) throws Exception {
         Semaphore inFlight = new Semaphore(clients);
@@ -103,10 +76,7 @@ final class HttpBenchmark implements AutoCloseable {
             }));
         }
         awaitAll(calls);
-        Arrays.sort(answeredAt);
-        int from = requests.size() / 10;
-        int to = requests.size() * 9 / 10;
-        return new StreamBenchmark.Throughput(to - from, (answeredAt[to] - answeredAt[from]) / 1e9);
+        return SustainedRate.of(answeredAt);
     }
 
     /** Sends the requests at {@code perSecond} and measures each one's time from sending to its answer. */
@@ -152,11 +122,8 @@ final class HttpBenchmark implements AutoCloseable {
     public void close() {
         try {
             gateway.close();
-            job.cancel().get(30, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            // Stopping anyway.
         } finally {
-            kafka.close();
+            job.close();
         }
     }
 }

@@ -17,7 +17,8 @@ public final class RawSessionBenchmark implements AutoCloseable {
     private final ModelRunner runner;
 
     /** Throughput of one configuration. */
-    public record Figures(int batchSize, int sequences, long paddedTokens, double seconds) {
+    /** @param seconds the median round's; {@code spread}: how far apart the rounds' rates were */
+    public record Figures(int batchSize, int sequences, long paddedTokens, double seconds, double spread) {
         public double sequencesPerSecond() {
             return sequences / seconds;
         }
@@ -59,12 +60,15 @@ public final class RawSessionBenchmark implements AutoCloseable {
         try (ModelRunner.Prepared prepared = runner.prepare(batches)) {
             runner.runAll(prepared);
             double[] seconds = new double[Math.max(1, rounds)];
+            double[] rates = new double[seconds.length];
             for (int r = 0; r < seconds.length; r++) {
                 long start = System.nanoTime();
                 runner.runAll(prepared);
                 seconds[r] = (System.nanoTime() - start) / 1e9;
+                rates[r] = inputs.size() / seconds[r];
             }
-            return new Figures(batchSize, inputs.size(), prepared.paddedTokens(), Rounds.median(seconds));
+            return new Figures(batchSize, inputs.size(), prepared.paddedTokens(), Rounds.median(seconds),
+                    Rounds.spread(rates));
         }
     }
 

@@ -1,15 +1,9 @@
 package dev.fillmask.job.bench;
 
-import dev.fillmask.job.FillMaskJob;
-import dev.fillmask.job.FillMaskOptions;
-import dev.fillmask.job.local.EmbeddedKafka;
 import dev.fillmask.job.local.LocalJob;
 import dev.fillmask.job.local.ListenAddress;
-import dev.fillmask.job.local.Topics;
 
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -36,11 +30,6 @@ import java.util.concurrent.TimeUnit;
  * on a backlog and latency from produce to answer at a paced rate.
  */
 final class StreamBenchmark implements AutoCloseable {
-    private static final String INPUT = "bench-requests";
-    private static final String OUTPUT = "bench-answers";
-    /** The job's default: what users run. */
-    private static final Duration CHECKPOINT_INTERVAL = FillMaskOptions.CHECKPOINT_INTERVAL.defaultValue();
-
     record Throughput(int requests, double seconds) {
         double perSecond() {
             return requests / seconds;
@@ -49,53 +38,40 @@ final class StreamBenchmark implements AutoCloseable {
 
     record Latency(int requests, double p50Millis, double p95Millis, double p99Millis) {}
 
-    private final EmbeddedKafka kafka;
-    private final JobClient job;
+    private final BenchJob job;
     private final KafkaProducer<byte[], byte[]> producer;
     private final Map<String, Long> answeredAt = new ConcurrentHashMap<>();
     private final Thread reader;
     private volatile boolean running = true;
     private int nextKey;
 
-    /** @param localJob the streaming job ({@link LocalJob#KAFKA}) or a SQL script over the same topics */
-    StreamBenchmark(Path model, int batchSize, ListenAddress listen, LocalJob localJob) throws Exception {
-        kafka = EmbeddedKafka.start(listen);
+    /**
+     * @param localJob the streaming job ({@link LocalJob#KAFKA}) or a SQL script over the same topics
+     * @param options the engine's options for the job
+     */
+    StreamBenchmark(Path model, ListenAddress listen, LocalJob localJob, Configuration options) throws Exception {
+        job = BenchJob.start("bench", model, listen, localJob, options);
         try {
-            Topics.ensure(kafka.bootstrapServers(), new Properties(), List.of(INPUT, OUTPUT, "bench-dead-letters"), 1);
-            Configuration options = new Configuration();
-            options.set(FillMaskOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
-            options.set(FillMaskOptions.INPUT_TOPIC, INPUT);
-            options.set(FillMaskOptions.OUTPUT_TOPIC, OUTPUT);
-            options.set(FillMaskOptions.DEAD_LETTER_TOPIC, "bench-dead-letters");
-            options.set(FillMaskOptions.MODEL, model.toString());
-            options.set(FillMaskOptions.PARALLELISM, 1);
-            options.set(FillMaskOptions.BATCH_SIZE, batchSize);
-            options.set(FillMaskOptions.CHECKPOINT_INTERVAL, CHECKPOINT_INTERVAL);
-            Configuration cluster = listen.flinkConfiguration();
-            cluster.addAll(FillMaskJob.clusterSettings());
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(1, cluster);
-            job = localJob.start(env, options);
-
             Properties p = new Properties();
-            p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+            p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, job.bootstrapServers());
             p.put(ProducerConfig.LINGER_MS_CONFIG, "1");
             producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
             reader = new Thread(this::readAnswers, "bench-answer-reader");
             reader.setDaemon(true);
             reader.start();
         } catch (Exception | Error e) {
-            kafka.close();
+            job.close();
             throw e;
         }
     }
 
     private void readAnswers() {
         Properties c = new Properties();
-        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, job.bootstrapServers());
         c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         try (KafkaConsumer<byte[], byte[]> consumer =
                      new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            TopicPartition partition = new TopicPartition(OUTPUT, 0);
+            TopicPartition partition = new TopicPartition(job.answerTopic(), 0);
             consumer.assign(List.of(partition));
             consumer.seekToBeginning(List.of(partition));
             while (running) {
@@ -106,15 +82,13 @@ final class StreamBenchmark implements AutoCloseable {
         }
     }
 
-    /**
-     * Sends every request at once and measures the sustained rate: answers between the moments 10 % and 90 % of them
-     * were visible (read committed), so neither the start nor the last checkpoint's wait counts.
-     */
+    /** Sends every request at once and measures the sustained rate ({@link SustainedRate}) of their answers. */
     Throughput throughput(List<byte[]> requests) throws InterruptedException {
         String[] keys = new String[requests.size()];
         for (int i = 0; i < requests.size(); i++) {
             keys[i] = "r" + nextKey++;
-            producer.send(new ProducerRecord<>(INPUT, keys[i].getBytes(StandardCharsets.UTF_8), requests.get(i)));
+            producer.send(new ProducerRecord<>(job.requestTopic(), keys[i].getBytes(StandardCharsets.UTF_8),
+                    requests.get(i)));
         }
         producer.flush();
         awaitAll(keys);
@@ -122,10 +96,7 @@ final class StreamBenchmark implements AutoCloseable {
         for (int i = 0; i < keys.length; i++) {
             times[i] = answeredAt.get(keys[i]);
         }
-        Arrays.sort(times);
-        int from = keys.length / 10;
-        int to = keys.length * 9 / 10;
-        return new Throughput(to - from, (times[to] - times[from]) / 1e9);
+        return SustainedRate.of(times);
     }
 
     /** Sends the requests at {@code perSecond} and measures each one's time from produce to answer. */
@@ -141,7 +112,8 @@ final class StreamBenchmark implements AutoCloseable {
             }
             keys[i] = "r" + nextKey++;
             sentAt[i] = System.nanoTime();
-            producer.send(new ProducerRecord<>(INPUT, keys[i].getBytes(StandardCharsets.UTF_8), requests.get(i)));
+            producer.send(new ProducerRecord<>(job.requestTopic(), keys[i].getBytes(StandardCharsets.UTF_8),
+                    requests.get(i)));
             producer.flush();
             next += interval;
         }
@@ -187,12 +159,11 @@ final class StreamBenchmark implements AutoCloseable {
         running = false;
         try {
             producer.close();
-            job.cancel().get(30, TimeUnit.SECONDS);
             reader.join(5_000);
-        } catch (Exception e) {
-            // Stopping anyway.
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         } finally {
-            kafka.close();
+            job.close();
         }
     }
 }

@@ -36,7 +36,7 @@ final class BenchCommand {
 
     /** The engine options the bench takes, besides the model. */
     private static final List<ConfigOption<?>> ENGINE_OPTIONS = List.of(FillMaskOptions.THREADS,
-            FillMaskOptions.SHARED_WEIGHTS, FillMaskOptions.PREPACKING);
+            FillMaskOptions.SHARED_WEIGHTS, FillMaskOptions.PREPACKING, FillMaskOptions.SPIN_WAIT);
 
     private static final List<CommandLine.Option> OPTIONS = Stream.concat(
             JobArguments.options(Stream.concat(Stream.of(FillMaskOptions.MODEL), ENGINE_OPTIONS.stream()).toList())
@@ -98,8 +98,8 @@ final class BenchCommand {
         }
         Configuration config = JobArguments.toConfiguration(cli, ENGINE_OPTIONS);
         EngineOptions options = EngineSettings.of(config, RequestLimits.defaults());
-        new Benchmark(model, otherModels(cli, model, err), options, cli.intValue("rounds", 1), ListenOption.of(cli),
-                out, err).run(!cli.flag("no-stream"));
+        new Benchmark(model, otherModels(cli, model, err), options, config, cli.intValue("rounds", 1),
+                ListenOption.of(cli), out, err).run(!cli.flag("no-stream"));
         return 0;
     }
 }

@@ -2,12 +2,9 @@ package dev.fillmask.engine.importer;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -27,9 +24,6 @@ public final class CachedImport {
     public interface Producer {
         void produce(Path staging, Path scratch, PrintStream progress) throws IOException;
     }
-
-    /** FileLock is per process: two threads of one JVM must be kept apart by the JVM itself. */
-    private static final Object IN_PROCESS = new Object();
 
     private final Path parent;
     private final String name;
@@ -61,33 +55,19 @@ public final class CachedImport {
         if (problem() == null) {
             return target();
         }
-        synchronized (IN_PROCESS) {
-            try {
-                Files.createDirectories(parent);
-                Path lockFile = parent.resolve("." + name + ".lock");
-                try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-                     FileLock ignored = lock(channel, progress)) {
-                    String problem = problem();
-                    if (problem == null) {
-                        progress.println("reusing " + target() + ", imported meanwhile by another process");
-                        return target();
-                    }
-                    importUnderLock(producer, about, problem, progress);
+        try {
+            return ImportLock.holding(parent.resolve("." + name + ".lock"), "an import into " + target(), progress, () -> {
+                String problem = problem();
+                if (problem == null) {
+                    progress.println("reusing " + target() + ", imported meanwhile by another process");
                     return target();
                 }
-            } catch (IOException e) {
-                throw new ModelImportException("cannot import into " + target() + ": " + e, e);
-            }
+                importUnderLock(producer, about, problem, progress);
+                return target();
+            });
+        } catch (IOException e) {
+            throw new ModelImportException("cannot import into " + target() + ": " + e, e);
         }
-    }
-
-    private FileLock lock(FileChannel channel, PrintStream progress) throws IOException {
-        FileLock lock = channel.tryLock();
-        if (lock == null) {
-            progress.println("another process is importing into " + target() + "; waiting for it");
-            lock = channel.lock();
-        }
-        return lock;
     }
 
     private void importUnderLock(Producer producer, Map<String, String> about, String problem, PrintStream progress)

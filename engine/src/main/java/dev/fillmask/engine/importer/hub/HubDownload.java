@@ -2,6 +2,7 @@ package dev.fillmask.engine.importer.hub;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.fillmask.engine.importer.ImportLock;
 import dev.fillmask.engine.model.FileTrees;
 
 import java.io.IOException;
@@ -99,7 +100,7 @@ public final class HubDownload {
             return done.checkpoint(target, repo, revision);
         }
         try {
-            return FolderLock.holding(target.resolveSibling("." + target.getFileName() + ".lock"), target.toString(), progress,
+            return ImportLock.holding(target.resolveSibling("." + target.getFileName() + ".lock"), target.toString(), progress,
                     () -> ensureUnderLock(repo, revision, target));
         } catch (IOException e) {
             throw new HubDownloadException("cannot write the download of " + repo + " into " + target + ": " + e, e);

@@ -3,6 +3,7 @@ package dev.fillmask.engine.importer.hub;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.fillmask.engine.importer.ImportLock;
 import dev.fillmask.engine.importer.ModelImportException;
 import dev.fillmask.engine.model.FileTrees;
 
@@ -52,7 +53,7 @@ public final class HubModelImport {
         Path model = modelFolder(repo, revision);
         try {
             // Not the import's own lock file (.<name>.lock): the importer takes that one inside this lock.
-            return FolderLock.holding(model.resolveSibling("." + model.getFileName() + ".hub.lock"), model.toString(), progress,
+            return ImportLock.holding(model.resolveSibling("." + model.getFileName() + ".hub.lock"), model.toString(), progress,
                     () -> ensureUnderLock(repo, revision, model));
         } catch (IOException e) {
             throw new ModelImportException("cannot import " + repo + " into " + model + ": " + e, e);

@@ -3,6 +3,7 @@ package dev.fillmask.engine.weights;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.fillmask.engine.GraphOptimization;
+import dev.fillmask.engine.model.DerivedFileCache;
 import dev.fillmask.engine.model.FillMaskHome;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,7 +27,7 @@ import java.util.Map;
 public final class SharedWeights {
     private static final Logger LOG = LoggerFactory.getLogger(SharedWeights.class);
     private static final Object LOCK = new Object();
-    private static final Map<SplitModels.Stamp, Entry> ENTRIES = new HashMap<>();
+    private static final Map<DerivedFileCache.Stamp, Entry> ENTRIES = new HashMap<>();
     private static long released;
 
     private SharedWeights() {}
@@ -39,11 +40,11 @@ public final class SharedWeights {
      * never before (the weights are unmapped when the last lease closes).
      */
     public static final class Lease implements AutoCloseable {
-        private final SplitModels.Stamp key;
+        private final DerivedFileCache.Stamp key;
         private final Entry entry;
         private boolean closed;
 
-        private Lease(SplitModels.Stamp key, Entry entry) {
+        private Lease(DerivedFileCache.Stamp key, Entry entry) {
             this.key = key;
             this.entry = entry;
         }
@@ -104,7 +105,7 @@ public final class SharedWeights {
 
     static Lease acquire(Path modelFile, GraphOptimization level, Path cache) throws IOException {
         synchronized (LOCK) {
-            SplitModels.Stamp key = SplitModels.Stamp.of(modelFile, level);
+            DerivedFileCache.Stamp key = SplitModels.stamp(modelFile, level);
             Entry entry = ENTRIES.get(key);
             if (entry == null) {
                 Path folder = SplitModels.splitForm(modelFile, level, cache);

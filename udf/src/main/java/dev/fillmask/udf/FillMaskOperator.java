@@ -30,16 +30,10 @@ import org.apache.flink.streaming.runtime.watermarkstatus.WatermarkStatus;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
 
 /**
  * The fill-mask operator: ONE engine (one ONNX Runtime session, one tokenizer) per parallel instance, i.e. per slot,
@@ -74,13 +68,12 @@ public final class FillMaskOperator<IN, OUT> extends AbstractStreamOperator<OUT>
     private static final Logger LOG = LoggerFactory.getLogger(FillMaskOperator.class);
     /** How often a subtask looks whether a model it loads is ready, when no batch runs to look for it. */
     private static final long SWAP_POLL_MILLIS = 50;
-    /** The operator's state: the model change it serves ({@value #SERVING}; absent: the start-up model) and pending ones. */
+    /** The records taken in since the last checkpoint, for {@link Recovery} after a restart. */
     static final ListStateDescriptor<Long> RECORDS_PER_CHECKPOINT =
             new ListStateDescriptor<>("fill-mask-records-per-checkpoint", Long.class);
+    /** The operator's model state: the change it serves and pending ones ({@link ModelChanges}). */
     static final MapStateDescriptor<String, String> MODEL_STATE = new MapStateDescriptor<>("fill-mask-model",
             BasicTypeInfo.STRING_TYPE_INFO, BasicTypeInfo.STRING_TYPE_INFO);
-    private static final String SERVING = "serving";
-    private static final String PENDING = "pending-";
 
     private final String modelFolder;
     private final EngineOptions engineOptions;
@@ -92,14 +85,9 @@ public final class FillMaskOperator<IN, OUT> extends AbstractStreamOperator<OUT>
     private transient FillMaskEngine engine;
     /** The model {@link #engine} holds, named on every answer. */
     private transient ServingModel serving;
-    /** The change that made {@link #engine} serve; null for the start-up model. */
-    private transient ModelChange servingChange;
     private transient ModelLoader loader;
-    /** The change being loaded, and its load; both null when none is. */
-    private transient ModelChange loading;
-    private transient CompletableFuture<ModelLoader.Result> load;
-    /** Changes that wait for the one loading, in arrival order. */
-    private transient Deque<ModelChange> queued;
+    /** The change served, the one loading and those waiting for it. */
+    private transient ModelChanges changes;
     private transient boolean swapPollPending;
     private transient BroadcastState<String, String> modelState;
     private transient List<Pending<IN>> waiting;
@@ -162,31 +150,7 @@ public final class FillMaskOperator<IN, OUT> extends AbstractStreamOperator<OUT>
         recordsPerCheckpoint.update(List.of(recordsSinceCheckpoint));
         recordsSinceCheckpoint = 0;
         recovery.checkpointTaken(context.getCheckpointId());
-        modelState.clear();
-        if (servingChange != null) {
-            modelState.put(SERVING, encode(servingChange));
-        }
-        List<ModelChange> pending = new ArrayList<>();
-        if (loading != null) {
-            pending.add(loading);
-        }
-        pending.addAll(queued);
-        for (int i = 0; i < pending.size(); i++) {
-            // zero-padded, so that the keys' order is the changes' order when they are read back
-            modelState.put(PENDING + String.format(java.util.Locale.ROOT, "%06d", i), encode(pending.get(i)));
-        }
-    }
-
-    /** A change as the state keeps it: its JSON, after its id and a newline. */
-    private static String encode(ModelChange change) {
-        return (change.id() == null ? "" : change.id()) + "\n" + new String(change.toJson(), StandardCharsets.UTF_8);
-    }
-
-    private static ModelChange decode(String stored) {
-        int newline = stored.indexOf('\n');
-        String id = stored.substring(0, newline);
-        return ModelChange.fromJson(id.isEmpty() ? null : id,
-                stored.substring(newline + 1).getBytes(StandardCharsets.UTF_8));
+        changes.snapshot(modelState);
     }
 
     @Override
@@ -203,26 +167,13 @@ public final class FillMaskOperator<IN, OUT> extends AbstractStreamOperator<OUT>
                 getRuntimeContext().getTaskInfo().getIndexOfThisSubtask());
         loader = new ModelLoader(modelResolver, slotOptions, "fill-mask-model-loader-" + subtask());
         warnIfChangesMayWaitBehindRequests();
-        queued = new ArrayDeque<>();
-        ModelChange restored = null;
-        List<ModelChange> pending = new ArrayList<>();
-        Map<String, String> stored = new TreeMap<>();
-        for (Map.Entry<String, String> entry : modelState.entries()) {
-            stored.put(entry.getKey(), entry.getValue());
-        }
-        for (Map.Entry<String, String> entry : stored.entrySet()) {
-            if (entry.getKey().equals(SERVING)) {
-                restored = decode(entry.getValue());
-            } else {
-                pending.add(decode(entry.getValue()));
-            }
-        }
+        changes = new ModelChanges(loader);
+        ModelChange restored = changes.restore(modelState);
         if (restored == null) {
             openStartupModel(slotOptions);
         } else {
             openRestoredModel(restored, slotOptions);
         }
-        queued.addAll(pending);
         startNextLoad();
         int attempt = getRuntimeContext().getTaskInfo().getAttemptNumber();
         recovery = Recovery.none();
@@ -270,7 +221,7 @@ public final class FillMaskOperator<IN, OUT> extends AbstractStreamOperator<OUT>
         // After the open: the folder has been checked against its manifest, so the manifest's hash stands for it.
         String version = ModelVersion.of(engine.modelFolder().path());
         serving = ServingModel.of(Path.of(modelFolder), version);
-        servingChange = null;
+        changes.serving(null);
         metrics.modelLoaded(version, loadMillis);
         LOG.info("fill-mask: subtask {} serves model {} version {} (modelVersion metric {}), opened in {} ms",
                 subtask(), modelFolder, version, ModelVersion.shortNumber(version), loadMillis);
@@ -285,7 +236,7 @@ public final class FillMaskOperator<IN, OUT> extends AbstractStreamOperator<OUT>
         if (result.loaded()) {
             engine = result.engine();
             serving = result.model();
-            servingChange = restored;
+            changes.serving(restored);
             metrics.modelLoaded(serving.version(), result.millis());
             LOG.info("fill-mask: subtask {} restored: serves model {} ({}) version {} as at its checkpoint "
                     + "(modelVersion metric {}), opened in {} ms", subtask(), restored.model(), result.folder(),
@@ -313,14 +264,13 @@ public final class FillMaskOperator<IN, OUT> extends AbstractStreamOperator<OUT>
         LOG.info("fill-mask: subtask {} loads model {}{} (id {}) beside model {} version {}", subtask(),
                 change.model(), change.version() == null ? "" : " version " + change.version(), change.id(),
                 serving.name(), serving.version());
-        queued.add(change);
+        changes.add(change);
         startNextLoad();
     }
 
     private void startNextLoad() {
-        if (load == null && !queued.isEmpty()) {
-            loading = queued.poll();
-            load = loader.load(loading);
+        changes.startNext();
+        if (changes.isLoading()) {
             scheduleSwapPoll();
         }
     }
@@ -333,7 +283,7 @@ public final class FillMaskOperator<IN, OUT> extends AbstractStreamOperator<OUT>
                     getProcessingTimeService().getCurrentProcessingTime() + SWAP_POLL_MILLIS, time -> {
                         swapPollPending = false;
                         swapIfLoaded();
-                        if (load != null) {
+                        if (changes.isLoading()) {
                             scheduleSwapPoll();
                         }
                     });
@@ -345,19 +295,18 @@ public final class FillMaskOperator<IN, OUT> extends AbstractStreamOperator<OUT>
      * reported and the old one stays. The old engine is closed on the loader's thread.
      */
     private void swapIfLoaded() {
-        if (load == null || !load.isDone()) {
+        ModelChanges.Finished finished = changes.takeFinished();
+        if (finished == null) {
             return;
         }
-        ModelLoader.Result result = load.join();
-        ModelChange change = loading;
-        load = null;
-        loading = null;
+        ModelLoader.Result result = finished.result();
+        ModelChange change = finished.change();
         if (result.loaded()) {
             FillMaskEngine old = engine;
             ServingModel before = serving;
             engine = result.engine();
             serving = result.model();
-            servingChange = change;
+            changes.serving(change);
             loader.closeLater(old);
             metrics.modelLoaded(serving.version(), result.millis());
             metrics.modelSwaps.inc();
@@ -403,10 +352,7 @@ public final class FillMaskOperator<IN, OUT> extends AbstractStreamOperator<OUT>
 
     /** For tests in this package: waits until the model being loaded, if any, is loaded or has failed (not swapped yet). */
     void awaitLoad() {
-        CompletableFuture<ModelLoader.Result> inFlight = load;
-        if (inFlight != null) {
-            inFlight.join();
-        }
+        changes.awaitLoad();
     }
 
     /** For tests in this package: the metrics after {@link #open()}. */
@@ -523,10 +469,9 @@ public final class FillMaskOperator<IN, OUT> extends AbstractStreamOperator<OUT>
                 loader.close(); // waits, a bounded time, for a load in flight and for old engines being closed
                 loader = null;
             }
-            if (load != null && load.isDone() && load.join().loaded()) {
-                load.join().engine().close();
+            if (changes != null) {
+                changes.closeUnserved();
             }
-            load = null;
             if (engine != null) {
                 engine.close();
                 engine = null;

@@ -15,7 +15,6 @@ import dev.fillmask.udf.FillMaskStream;
 import dev.fillmask.udf.ModelChange;
 import dev.fillmask.udf.ModelResolver;
 import dev.fillmask.udf.ModelStatus;
-import dev.fillmask.engine.model.ModelVersion;
 
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.functions.FilterFunction;
@@ -120,7 +119,8 @@ public final class FillMaskJob {
                 .setEngineOptions(EngineSettings.of(options, limits))
                 .setBatchPolicy(new BatchPolicy(options.get(FillMaskOptions.BATCH_SIZE),
                         options.get(FillMaskOptions.BATCH_MAX_DELAY)))
-                .setRecords(new KafkaRequests(limits, recordLimit, answerHeaders(options, modelFolder)))
+                .setRecords(new KafkaRequests(limits, recordLimit,
+                        AnswerHeaders.of(options.get(FillMaskOptions.ANSWER_HEADERS))))
                 .setPoisonPills(options.get(FillMaskOptions.POISON_PILLS))
                 .setModelResolver(new JobModels())
                 .setOutputType(TypeInformation.of(AnsweredRecord.class))
@@ -143,16 +143,6 @@ public final class FillMaskJob {
         answered.filter(new IsError()).name("errors").uid("errors")
                 .sinkTo(deadLetters).name("dead-letters").uid("dead-letters");
         return answered;
-    }
-
-    /**
-     * The answers' headers: the option's selection of the request's, and the model's name and version. The version is
-     * computed here, once per job, since for a folder without a manifest it hashes every file.
-     */
-    static AnswerHeaders answerHeaders(Configuration options, Path modelFolder) {
-        Path name = modelFolder.getFileName();
-        return AnswerHeaders.of(options.get(FillMaskOptions.ANSWER_HEADERS),
-                name == null ? modelFolder.toString() : name.toString(), ModelVersion.of(modelFolder));
     }
 
     /**

@@ -152,7 +152,7 @@ class HostileInputITCase {
     /** What the job must answer to each hostile record: the codec and the engine, as the operator runs them. */
     private static Map<String, String> hostileReference(Path model, Map<String, byte[]> hostile) {
         KafkaRequests records = new KafkaRequests(RequestLimits.defaults(), RecordSizeLimit.of(new java.util.Properties()),
-                AnswerHeaders.of("all", "test", "0"));
+                AnswerHeaders.of("all"));
         FillMaskCodec codec = new FillMaskCodec();
         Map<String, String> expected = new HashMap<>();
         try (FillMaskEngine engine = FillMaskEngine.open(model, EngineOptions.defaults().withIntraOpThreads(1))) {

@@ -42,7 +42,7 @@ class RequestLimitsOptionsTest {
                 "120", "--max-masks", "2", "--max-targets", "3", "--max-top-k", "4"});
         RequestLimits limits = FillMaskOptions.requestLimits(options);
         records = new KafkaRequests(limits, RecordSizeLimit.of(new java.util.Properties()),
-                AnswerHeaders.of("all", "test", "0"));
+                AnswerHeaders.of("all"));
         engine = FillMaskEngine.open(TinyMaskedLm.write(dir.resolve("tiny")),
                 EngineOptions.defaults().withIntraOpThreads(1).withLimits(limits));
     }

@@ -36,32 +36,27 @@ public final class AnswerHeaders implements Serializable {
     private final boolean all;
     /** Lower case; empty with {@link #all} false copies nothing. */
     private final Set<String> allowed;
-    private final String model;
-    private final String modelVersion;
-    private transient Header[] modelHeaders;
     /** The headers of the model that answered last, made once per model rather than once per answer. */
     private transient Header[] lastModelHeaders;
     private transient String lastModel;
     private transient String lastVersion;
 
-    private AnswerHeaders(boolean all, Set<String> allowed, String model, String modelVersion) {
+    private AnswerHeaders(boolean all, Set<String> allowed) {
         this.all = all;
         this.allowed = allowed;
-        this.model = model;
-        this.modelVersion = modelVersion;
     }
 
     /**
      * {@code selection} as the option gives it: {@value #ALL}, {@value #NONE} (or nothing), or header names separated
      * by commas, matched ignoring case, since bridges from HTTP change the case of header names.
      */
-    public static AnswerHeaders of(String selection, String model, String modelVersion) {
+    public static AnswerHeaders of(String selection) {
         String trimmed = selection == null ? "" : selection.trim();
         if (trimmed.equalsIgnoreCase(ALL)) {
-            return new AnswerHeaders(true, Set.of(), model, modelVersion);
+            return new AnswerHeaders(true, Set.of());
         }
         if (trimmed.equalsIgnoreCase(NONE)) {
-            return new AnswerHeaders(false, Set.of(), model, modelVersion);
+            return new AnswerHeaders(false, Set.of());
         }
         Set<String> names = new LinkedHashSet<>();
         for (String name : trimmed.split(",")) {
@@ -74,15 +69,7 @@ public final class AnswerHeaders implements Serializable {
                 names.add(n);
             }
         }
-        return new AnswerHeaders(false, Set.copyOf(names), model, modelVersion);
-    }
-
-    public String model() {
-        return model;
-    }
-
-    public String modelVersion() {
-        return modelVersion;
+        return new AnswerHeaders(false, Set.copyOf(names));
     }
 
     /** The request's headers the answer carries, in their order, repeated keys included. */
@@ -98,15 +85,6 @@ public final class AnswerHeaders implements Serializable {
             }
         }
         return copied.toArray(new Header[0]);
-    }
-
-    /** The headers naming the model, on every answer. */
-    Header[] modelHeaders() {
-        if (modelHeaders == null) {
-            modelHeaders = new Header[] {new RecordHeader(HEADER_MODEL, model.getBytes(StandardCharsets.UTF_8)),
-                    new RecordHeader(HEADER_MODEL_VERSION, modelVersion.getBytes(StandardCharsets.US_ASCII))};
-        }
-        return modelHeaders;
     }
 
     /** The headers naming the model {@code name} of {@code version}: the model that answered, maybe swapped in. */

@@ -54,10 +54,13 @@ public final class KafkaRequests implements FillMaskRecords<KafkaRecord, Answere
         return record.position();
     }
 
-    /** The answer, its headers naming the job's start-up model. */
+    /**
+     * The answer without headers naming a model, as no model is known here. The operator never calls this: it names
+     * the model of each batch ({@link #answered(KafkaRecord, FillMaskAnswer, ServingModel)}).
+     */
     @Override
     public AnsweredRecord answered(KafkaRecord record, FillMaskAnswer answer) {
-        return answered(record, answer, answerHeaders.modelHeaders());
+        return answered(record, answer, new Header[0]);
     }
 
     /** The answer, its headers naming the model that made it (the operator's, swapped or not). */

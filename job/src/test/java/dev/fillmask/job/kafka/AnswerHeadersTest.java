@@ -55,8 +55,8 @@ class AnswerHeadersTest {
     private static AnsweredRecord answer(String selection, int maxRecordBytes, KafkaRecord request,
                                          FillMaskAnswer answer) {
         KafkaRequests requests = new KafkaRequests(RequestLimits.defaults(), new RecordSizeLimit(maxRecordBytes),
-                AnswerHeaders.of(selection, "bert-base-uncased", "0123456789abcdef"));
-        return requests.answered(request, answer);
+                AnswerHeaders.of(selection));
+        return requests.answered(request, answer, new ServingModel("bert-base-uncased", "0123456789abcdef"));
     }
 
     /** The answer record as the sink sends it. */
@@ -98,7 +98,7 @@ class AnswerHeadersTest {
     @Test
     void theModelOfTheBatchNamesTheAnswerInEveryShapeOfRecord() {
         KafkaRequests requests = new KafkaRequests(RequestLimits.defaults(), new RecordSizeLimit(10_000),
-                AnswerHeaders.of("all", "bert-base-uncased", "0123456789abcdef"));
+                AnswerHeaders.of("all"));
         ServingModel swapped = new ServingModel("tiny-b", "fedcba9876543210");
         ServingModel startUp = new ServingModel("bert-base-uncased", "0123456789abcdef");
 
@@ -142,7 +142,7 @@ class AnswerHeadersTest {
                 SMALL));
         assertEquals(List.of("traceparent", "X-Correlation-Id", "x-correlation-id", AnswerHeaders.HEADER_MODEL,
                 AnswerHeaders.HEADER_MODEL_VERSION), names(record));
-        assertThrows(IllegalArgumentException.class, () -> AnswerHeaders.of("all,traceparent", "m", "v"));
+        assertThrows(IllegalArgumentException.class, () -> AnswerHeaders.of("all,traceparent"));
     }
 
     @Test

@@ -52,6 +52,16 @@ public final class EncoderFusion {
     public static final String METADATA_KEY = "fill-mask.fusion";
     static final String MICROSOFT = "com.microsoft";
 
+    /**
+     * How a self-attention block is written. {@link #ATTENTION} is the float32 engine's: one
+     * {@code com.microsoft.Attention} holding the packed Q/K/V weight. {@link #PROJECTED} keeps the packed projection
+     * outside, as a plain MatMul by the [hidden, 3·hidden] weight whose product is split into Q, K and V for one
+     * {@code com.microsoft.MultiHeadAttention} (which adds the bias, splits the heads, scales, masks and merges): the
+     * int8 quantizer needs the projection as a MatMul it can quantize, and still gets one GEMM of three times the
+     * width and the fused attention core.
+     */
+    public enum AttentionForm { ATTENTION, PROJECTED }
+
     /** What fusing made of a model. */
     public sealed interface Outcome permits Fused, NotFused {}
 
@@ -74,25 +84,32 @@ public final class EncoderFusion {
     private EncoderFusion() {}
 
     public static Outcome fuse(ModelProto model) {
+        return fuse(model, AttentionForm.ATTENTION);
+    }
+
+    /** The fusions, with the attention blocks written in {@code form}. */
+    public static Outcome fuse(ModelProto model, AttentionForm form) {
         for (NodeProto node : model.getGraph().getNodeList()) {
             if (!GraphIndex.isStandard(node)) {
                 return new NotFused("it already has " + node.getDomain() + "." + node.getOpType()
                         + " nodes (an int8 or otherwise optimized model); the fusions are for the float32 graph");
             }
         }
-        return new Fusion(model).apply();
+        return new Fusion(model, form).apply();
     }
 
     /** One fusion pass: patterns found against the original graph, edits collected, the graph rebuilt once. */
     private static final class Fusion {
         private final ModelProto model;
+        private final AttentionForm form;
         private final GraphIndex index;
         private final GraphEditor editor;
         private final Set<Integer> claimed = new HashSet<>();
         private final List<String> problems = new ArrayList<>();
 
-        Fusion(ModelProto model) {
+        Fusion(ModelProto model, AttentionForm form) {
             this.model = model;
+            this.form = form;
             this.index = new GraphIndex(model.getGraph());
             this.editor = new GraphEditor(index);
         }
@@ -270,13 +287,15 @@ public final class EncoderFusion {
             String bias = editor.addTensor(block.q().dense().biasName() + "_qkv", TensorProto.DataType.FLOAT,
                     UnsafeByteOperations.unsafeWrap(concatenateBiases(qkv, (int) hidden)), 3 * hidden);
             NodeProto flatten = index.node(block.flatten());
-            NodeProto attention = OnnxGraphBuilder.newNode(MICROSOFT, "Attention",
-                    "fusion/" + flatten.getName() + "_attention", List.of(block.q().input(), weights, bias, maskInt32),
-                    flatten.getOutput(0),
-                    intAttribute("num_heads", block.q().heads()),
-                    floatAttribute("scale", block.scale()),
-                    floatAttribute("mask_filter_value", block.mask().filterValue()));
-            editor.replace(block.flatten(), List.of(attention));
+            String name = "fusion/" + flatten.getName();
+            List<NodeProto> nodes = form == AttentionForm.ATTENTION
+                    ? List.of(OnnxGraphBuilder.newNode(MICROSOFT, "Attention", name + "_attention",
+                            List.of(block.q().input(), weights, bias, maskInt32), flatten.getOutput(0),
+                            intAttribute("num_heads", block.q().heads()),
+                            floatAttribute("scale", block.scale()),
+                            floatAttribute("mask_filter_value", block.mask().filterValue())))
+                    : projectedAttention(block, name, weights, bias, maskInt32, flatten.getOutput(0));
+            editor.replace(block.flatten(), nodes);
             for (int node : block.nodes()) {
                 editor.remove(node);
             }
@@ -284,6 +303,28 @@ public final class EncoderFusion {
                 editor.dropIfUnread(p.dense().weightName());
                 editor.dropIfUnread(p.dense().biasName());
             }
+        }
+
+        /**
+         * MatMul(x, packed weight) → Split into thirds (Q, K, V, each [.., hidden]) → MultiHeadAttention with the
+         * packed bias and the int32 [batch, sequence] mask as its key padding mask, writing {@code output}.
+         */
+        private List<NodeProto> projectedAttention(AttentionBlock block, String name, String weights, String bias,
+                                                   String maskInt32, String output) {
+            String qkv = editor.freshName(name + "/qkv");
+            List<String> parts = List.of(editor.freshName(name + "/q"), editor.freshName(name + "/k"),
+                    editor.freshName(name + "/v"));
+            // At opset 17 Split without sizes cuts the axis into as many equal parts as it has outputs.
+            NodeProto split = OnnxGraphBuilder.newNode("Split", name + "/split", List.of(qkv), parts.get(0),
+                    intAttribute("axis", -1)).toBuilder().addOutput(parts.get(1)).addOutput(parts.get(2)).build();
+            return List.of(
+                    OnnxGraphBuilder.newNode("MatMul", name + "/qkv_matmul", List.of(block.q().input(), weights), qkv),
+                    split,
+                    OnnxGraphBuilder.newNode(MICROSOFT, "MultiHeadAttention", name + "_attention",
+                            List.of(parts.get(0), parts.get(1), parts.get(2), bias, maskInt32), output,
+                            intAttribute("num_heads", block.q().heads()),
+                            floatAttribute("scale", block.scale()),
+                            floatAttribute("mask_filter_value", block.mask().filterValue())));
         }
 
         /** Row r of the packed weight is row r of Q's, then of K's, then of V's: Attention's [in, 3·hidden] layout. */

@@ -68,6 +68,24 @@ final class Int8MatMul {
         return OnnxGraphBuilder.newNode(MICROSOFT, "DynamicQuantizeMatMul", name, inputs, output);
     }
 
+    /**
+     * The int8 node for {@code matMul} when its input is quantized already, once for all its readers, with a
+     * constant scale and zero point ({@link StaticActivations}): {@code com.microsoft.MatMulIntegerToFloat}, which
+     * multiplies the uint8 activation by the int8 weight and scales the int32 sums back to float, without the
+     * min/max pass and the quantizing of its input that {@code DynamicQuantizeMatMul} does at every run. No bias is
+     * folded in: the rows' scales are multiplied back after it, and the bias must come after them.
+     */
+    NodeProto quantizeStatic(NodeProto matMul, TensorProto weight, StaticActivations.Quantized input,
+                             float[] rowFactors) {
+        String key = rowFactors == null ? weight.getName() : weight.getName() + "\u0000" + input.rowsOf();
+        String[] names = quantizedWeights.computeIfAbsent(key, k -> addQuantized(weight, rowFactors));
+        editor.dropIfUnread(weight.getName());
+        String output = matMul.getOutput(0);
+        String name = (matMul.getName().isEmpty() ? output : matMul.getName()) + "/int8";
+        return OnnxGraphBuilder.newNode(MICROSOFT, "MatMulIntegerToFloat", name,
+                List.of(input.values(), names[0], input.scale(), names[1], input.zeroPoint()), output);
+    }
+
     /** The Add that adds a constant [N] bias to the product and nothing else reads it, or -1. */
     private int foldableBiasAdd(String product, int columns) {
         List<Integer> readers = index.consumers(product);

@@ -22,13 +22,28 @@ package dev.fillmask.engine.quantize;
  *     MatMul; bias Adds then stay separate), so the one dynamic scale per tensor fits every token instead of being
  *     set by the few tokens ([SEP], the final period) whose values are far larger. With outlier channels: 0.965 →
  *     0.991 top-1 agreement on the bench corpus for about +10 % time. Off: the older per-tensor activation scales.
+ * @param fused quantize the fused float32 graph ({@link dev.fillmask.engine.onnx.EncoderFusion}, attention in its
+ *     projected form) rather than the graph as imported: the int8 model then runs ONNX Runtime's
+ *     MultiHeadAttention, SkipLayerNormalization and BiasGelu instead of about 18 separate kernels per attention
+ *     block and two Adds and a LayerNormalization per residual, and Q, K and V are one int8 MatMul three times as
+ *     wide. A graph the fusion does not recognise is quantized as it is.
+ * @param staticActivations quantize each activation once, with a constant scale, before its int8 MatMuls
+ *     ({@code QuantizeLinear} + {@code com.microsoft.MatMulIntegerToFloat}), instead of at every MatMul with a scale
+ *     found at run time ({@code DynamicQuantizeMatMul}). Needs per-row activation scales: the rows are divided by
+ *     their largest |value| first, so the range is [-1, 1] by construction and no calibrated range can be exceeded.
+ * @param sevenBitActivations with static activation scales, quantize activations to 7 bits ([1, 127]) rather than 8,
+ *     so that 8-bit weights do not saturate the 16-bit sums of CPUs without VNNI (see {@link StaticActivations});
+ *     use with {@code reduceRange} false.
  */
 public record Int8Options(boolean perChannel, boolean reduceRange, int outlierChannels, int floatLayers,
-                          boolean perRowActivations) {
+                          boolean perRowActivations, boolean fused, boolean staticActivations,
+                          boolean sevenBitActivations) {
 
     public static final int DEFAULT_OUTLIER_CHANNELS = 32;
     public static final int DEFAULT_FLOAT_LAYERS = 1;
     public static final boolean DEFAULT_PER_ROW_ACTIVATIONS = true;
+    public static final boolean DEFAULT_FUSED = false;
+    public static final boolean DEFAULT_STATIC_ACTIVATIONS = false;
     public Int8Options {
         if (outlierChannels < 0) {
             throw new IllegalArgumentException("outlier channels must be >= 0, got " + outlierChannels);
@@ -36,31 +51,55 @@ public record Int8Options(boolean perChannel, boolean reduceRange, int outlierCh
         if (floatLayers < 0) {
             throw new IllegalArgumentException("the float32 layer count must be >= 0, got " + floatLayers);
         }
+        if (staticActivations && !perRowActivations) {
+            throw new IllegalArgumentException("static activation scales need per-row activation scales");
+        }
     }
 
     public static Int8Options defaults() {
         return new Int8Options(true, CpuFeatures.x86WithoutVnni(), DEFAULT_OUTLIER_CHANNELS, DEFAULT_FLOAT_LAYERS,
-                DEFAULT_PER_ROW_ACTIVATIONS);
+                DEFAULT_PER_ROW_ACTIVATIONS, DEFAULT_FUSED, DEFAULT_STATIC_ACTIVATIONS, false);
     }
 
     public Int8Options withPerChannel(boolean perColumn) {
-        return new Int8Options(perColumn, reduceRange, outlierChannels, floatLayers, perRowActivations);
+        return new Int8Options(perColumn, reduceRange, outlierChannels, floatLayers, perRowActivations, fused,
+                staticActivations, sevenBitActivations);
     }
 
     public Int8Options withReduceRange(boolean sevenBits) {
-        return new Int8Options(perChannel, sevenBits, outlierChannels, floatLayers, perRowActivations);
+        return new Int8Options(perChannel, sevenBits, outlierChannels, floatLayers, perRowActivations, fused,
+                staticActivations, sevenBitActivations);
     }
 
     public Int8Options withOutlierChannels(int count) {
-        return new Int8Options(perChannel, reduceRange, count, floatLayers, perRowActivations);
+        return new Int8Options(perChannel, reduceRange, count, floatLayers, perRowActivations, fused, staticActivations,
+                sevenBitActivations);
     }
 
     public Int8Options withFloatLayers(int layers) {
-        return new Int8Options(perChannel, reduceRange, outlierChannels, layers, perRowActivations);
+        return new Int8Options(perChannel, reduceRange, outlierChannels, layers, perRowActivations, fused,
+                staticActivations, sevenBitActivations);
     }
 
     public Int8Options withPerRowActivations(boolean perRow) {
-        return new Int8Options(perChannel, reduceRange, outlierChannels, floatLayers, perRow);
+        return new Int8Options(perChannel, reduceRange, outlierChannels, floatLayers, perRow, fused,
+                staticActivations && perRow, sevenBitActivations);
+    }
+
+    public Int8Options withFused(boolean fuseFirst) {
+        return new Int8Options(perChannel, reduceRange, outlierChannels, floatLayers, perRowActivations, fuseFirst,
+                staticActivations, sevenBitActivations);
+    }
+
+    public Int8Options withStaticActivations(boolean constantScales) {
+        return new Int8Options(perChannel, reduceRange, outlierChannels, floatLayers,
+                perRowActivations || constantScales, fused, constantScales, sevenBitActivations);
+    }
+
+    /** 7-bit activations and 8-bit weights (true), or the other way round as {@code reduceRange} says (false). */
+    public Int8Options withSevenBitActivations(boolean sevenBits) {
+        return new Int8Options(perChannel, sevenBits ? false : reduceRange, outlierChannels, floatLayers,
+                perRowActivations, fused, staticActivations, sevenBits);
     }
 
     /** Whether quantizing needs activation ranges measured on calibration texts. */
@@ -74,7 +113,14 @@ public record Int8Options(boolean perChannel, boolean reduceRange, int outlierCh
     }
 
     String describe() {
-        return weightsDescription() + ", " + float32Description();
+        return weightsDescription() + ", " + float32Description() + ", " + formDescription();
+    }
+
+    /** Which graph is quantized and how activations are quantized. */
+    String formDescription() {
+        return (fused ? "fused graph" : "graph as imported") + ", "
+                + (staticActivations ? "static activation scales" + (sevenBitActivations ? " (7-bit activations)" : "")
+                : "dynamic activation scales");
     }
 
     /** How the weights are stored, e.g. "per-column scales, 8-bit weights". */

@@ -79,6 +79,9 @@ public final class Int8Quantizer {
         ModelFolder folder = FolderFiles.open(in, out);
         log.println("reading " + folder.modelFile());
         ModelProto model = FolderFiles.readModel(folder);
+        if (options.fused()) {
+            model = FusedForQuantizing.of(model, log);
+        }
         Map<String, float[]> ranges = Map.of();
         if (options.needsCalibration()) {
             List<String> texts = ActivationRanges.defaultTexts(folder.maskToken());

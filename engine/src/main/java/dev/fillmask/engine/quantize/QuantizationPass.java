@@ -65,6 +65,8 @@ final class QuantizationPass {
         if (rows != null) {
             int8Input = rows.normalized();
         }
+        StaticActivations.Quantized quantizedInput = options.staticActivations() && rows != null
+                ? StaticActivations.quantize(editor, int8Input, options, preparation) : null;
         if (!preparation.isEmpty()) {
             editor.insertBefore(readers.get(0), preparation);
         }
@@ -73,7 +75,8 @@ final class QuantizationPass {
             NodeProto node = index.node(i);
             TensorProto weight = FloatWeights.matrix(index, node);
             // With per-row scales the bias must be added after the product is scaled back, so it is not folded in.
-            NodeProto int8 = matMuls.quantize(node, weight, int8Input, rowFactors, rows == null);
+            NodeProto int8 = quantizedInput != null ? matMuls.quantizeStatic(node, weight, quantizedInput, rowFactors)
+                    : matMuls.quantize(node, weight, int8Input, rowFactors, rows == null);
             List<NodeProto> nodes = new ArrayList<>();
             if (rows != null) {
                 List<NodeProto> scaled = rows.scaleBack(editor, int8);
@@ -97,10 +100,15 @@ final class QuantizationPass {
         }
         // Worded as while SmoothQuant was an option ("no smoothing", "0 activations smoothed"), so that the same
         // model and options still give a byte-identical model.onnx.
-        m.addMetadataProps(StringStringEntryProto.newBuilder().setKey(Int8Quantizer.METADATA_KEY).setValue(String.format(
-                Locale.ROOT, "dynamic int8: %d MatMuls as com.microsoft.DynamicQuantizeMatMul, %s, no smoothing, %s, "
-                        + "0 activations smoothed; LM head in float32", quantized, options.weightsDescription(),
-                options.float32Description())));
+        String description = !options.fused() && !options.staticActivations()
+                ? String.format(Locale.ROOT, "dynamic int8: %d MatMuls as com.microsoft.DynamicQuantizeMatMul, %s, "
+                        + "no smoothing, %s, 0 activations smoothed; LM head in float32", quantized,
+                        options.weightsDescription(), options.float32Description())
+                : String.format(Locale.ROOT, "int8: %d MatMuls as com.microsoft.%s, %s, %s, %s; LM head in float32",
+                        quantized, options.staticActivations() ? "MatMulIntegerToFloat" : "DynamicQuantizeMatMul",
+                        options.weightsDescription(), options.float32Description(), options.formDescription());
+        m.addMetadataProps(StringStringEntryProto.newBuilder().setKey(Int8Quantizer.METADATA_KEY)
+                .setValue(description));
         return m.build();
     }
 }

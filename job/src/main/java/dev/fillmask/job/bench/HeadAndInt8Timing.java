@@ -118,6 +118,10 @@ public final class HeadAndInt8Timing {
                 options = switch (parts[p].charAt(0)) {
                     case 'l' -> options.withFloatLayers(n);
                     case 'r' -> options.withPerRowActivations(n != 0);
+                    case 'g' -> options.withFused(n != 0);
+                    case 's' -> options.withStaticActivations(n != 0);
+                    case 'a' -> options.withSevenBitActivations(n == 7);
+                    case 'w' -> options.withReduceRange(n == 7);
                     default -> throw new IllegalArgumentException("int8 variant '" + variant + "': unknown part "
                             + parts[p]);
                 };

@@ -47,6 +47,17 @@ final class QuantizeCommand {
                     Int8Options.DEFAULT_PER_ROW_ACTIVATIONS ? "row" : "tensor"),
             new CommandLine.Option("float-layers", "N", "all MatMuls of the last N transformer layers stay float32",
                     String.valueOf(Int8Options.DEFAULT_FLOAT_LAYERS)),
+            new CommandLine.Option("graph", "fused|imported",
+                    "fused: quantize the encoder fused into ONNX Runtime's attention, skip-layer-norm and bias-GELU "
+                            + "ops (faster); imported: the graph as imported (the older form)",
+                    Int8Options.DEFAULT_FUSED ? "fused" : "imported"),
+            new CommandLine.Option("activations", "static|dynamic",
+                    "static: each activation quantized once with a constant scale (rows normalized first); "
+                            + "dynamic: at every MatMul with a scale found at run time (the older form)",
+                    Int8Options.DEFAULT_STATIC_ACTIVATIONS ? "static" : "dynamic"),
+            new CommandLine.Option("seven-bit-activations", "true|false",
+                    "with static activations: 7-bit activations and 8-bit weights instead of --reduce-range's "
+                            + "7-bit weights (CPUs without VNNI need one of the two)", "false"),
             new CommandLine.Option("per-tensor", null, "one weight scale per matrix instead of per column", null),
             new CommandLine.Option("reduce-range", "true|false", "7-bit weights, for CPUs without VNNI (AVX2 only)",
                     "true on an x86 CPU without VNNI, like this one is: " + CpuFeatures.x86WithoutVnni()),
@@ -68,7 +79,12 @@ final class QuantizeCommand {
                 : Int8Options.defaults().reduceRange();
         Int8Options options = new Int8Options(!cli.flag("per-tensor"), reduceRange,
                 cli.intValue("outlier-channels", 0), cli.intValue("float-layers", 0),
-                parseActivationScales(cli.get("activation-scales")));
+                parseActivationScales(cli.get("activation-scales")), false, false, false)
+                .withFused(choice(cli.get("graph"), "--graph", "fused", "imported"))
+                .withStaticActivations(choice(cli.get("activations"), "--activations", "static", "dynamic"));
+        if (Boolean.parseBoolean(cli.get("seven-bit-activations"))) {
+            options = options.withSevenBitActivations(true);
+        }
         Path model = ModelCatalog.resolve(cli.has("model") ? cli.get("model") : "", err);
         Int8Quantizer.FolderResult result = Int8Quantizer.quantizeFolder(model, Path.of(cli.get("out")), options, err);
         err.println("fill-mask quantize: " + result.describe());
@@ -90,6 +106,15 @@ final class QuantizeCommand {
             out.print(report.format("fp32", "int8"));
         }
         return 0;
+    }
+
+    /** True for {@code yes}, false for {@code no}, else a usage error naming {@code option}. */
+    private static boolean choice(String value, String option, String yes, String no) {
+        String v = value.trim().toLowerCase(java.util.Locale.ROOT);
+        if (v.equals(yes) || v.equals(no)) {
+            return v.equals(yes);
+        }
+        throw new CommandLine.UsageException(option + " must be " + yes + " or " + no + ", got '" + value + "'");
     }
 
     private static boolean parseActivationScales(String value) {

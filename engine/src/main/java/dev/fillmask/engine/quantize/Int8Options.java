@@ -31,13 +31,15 @@ package dev.fillmask.engine.quantize;
  *     ({@code QuantizeLinear} + {@code com.microsoft.MatMulIntegerToFloat}), instead of at every MatMul with a scale
  *     found at run time ({@code DynamicQuantizeMatMul}). Needs per-row activation scales: the rows are divided by
  *     their largest |value| first, so the range is [-1, 1] by construction and no calibrated range can be exceeded.
- * @param sevenBitActivations with static activation scales, quantize activations to 7 bits ([1, 127]) rather than 8,
- *     so that 8-bit weights do not saturate the 16-bit sums of CPUs without VNNI (see {@link StaticActivations});
- *     use with {@code reduceRange} false.
+ * @param unsignedWeights store the weights as uint8 with zero point 128 (the same symmetric 8-bit levels, shifted):
+ *     ONNX Runtime then multiplies with its u8×u8 kernel, which on CPUs without VNNI (AVX2) widens both operands to
+ *     16 bits and sums in 32, so full 8-bit weights cannot saturate (the u8×s8 kernel's 16-bit pair sums can, which
+ *     is why {@code reduceRange} exists). Slower per multiply than u8×s8, more accurate than 7-bit weights.
+ *     Implies {@code reduceRange} false.
  */
 public record Int8Options(boolean perChannel, boolean reduceRange, int outlierChannels, int floatLayers,
                           boolean perRowActivations, boolean fused, boolean staticActivations,
-                          boolean sevenBitActivations) {
+                          boolean unsignedWeights) {
 
     public static final int DEFAULT_OUTLIER_CHANNELS = 32;
     public static final int DEFAULT_FLOAT_LAYERS = 1;
@@ -63,43 +65,43 @@ public record Int8Options(boolean perChannel, boolean reduceRange, int outlierCh
 
     public Int8Options withPerChannel(boolean perColumn) {
         return new Int8Options(perColumn, reduceRange, outlierChannels, floatLayers, perRowActivations, fused,
-                staticActivations, sevenBitActivations);
+                staticActivations, unsignedWeights);
     }
 
     public Int8Options withReduceRange(boolean sevenBits) {
         return new Int8Options(perChannel, sevenBits, outlierChannels, floatLayers, perRowActivations, fused,
-                staticActivations, sevenBitActivations);
+                staticActivations, unsignedWeights);
     }
 
     public Int8Options withOutlierChannels(int count) {
         return new Int8Options(perChannel, reduceRange, count, floatLayers, perRowActivations, fused, staticActivations,
-                sevenBitActivations);
+                unsignedWeights);
     }
 
     public Int8Options withFloatLayers(int layers) {
         return new Int8Options(perChannel, reduceRange, outlierChannels, layers, perRowActivations, fused,
-                staticActivations, sevenBitActivations);
+                staticActivations, unsignedWeights);
     }
 
     public Int8Options withPerRowActivations(boolean perRow) {
         return new Int8Options(perChannel, reduceRange, outlierChannels, floatLayers, perRow, fused,
-                staticActivations && perRow, sevenBitActivations);
+                staticActivations && perRow, unsignedWeights);
     }
 
     public Int8Options withFused(boolean fuseFirst) {
         return new Int8Options(perChannel, reduceRange, outlierChannels, floatLayers, perRowActivations, fuseFirst,
-                staticActivations, sevenBitActivations);
+                staticActivations, unsignedWeights);
     }
 
     public Int8Options withStaticActivations(boolean constantScales) {
         return new Int8Options(perChannel, reduceRange, outlierChannels, floatLayers,
-                perRowActivations || constantScales, fused, constantScales, sevenBitActivations);
+                perRowActivations || constantScales, fused, constantScales, unsignedWeights);
     }
 
-    /** 7-bit activations and 8-bit weights (true), or the other way round as {@code reduceRange} says (false). */
-    public Int8Options withSevenBitActivations(boolean sevenBits) {
-        return new Int8Options(perChannel, sevenBits ? false : reduceRange, outlierChannels, floatLayers,
-                perRowActivations, fused, staticActivations, sevenBits);
+    /** uint8 weights with zero point 128 and full 8 bits (true), or int8 as {@code reduceRange} says (false). */
+    public Int8Options withUnsignedWeights(boolean unsigned) {
+        return new Int8Options(perChannel, !unsigned && reduceRange, outlierChannels, floatLayers,
+                perRowActivations, fused, staticActivations, unsigned);
     }
 
     /** Whether quantizing needs activation ranges measured on calibration texts. */
@@ -119,13 +121,13 @@ public record Int8Options(boolean perChannel, boolean reduceRange, int outlierCh
     /** Which graph is quantized and how activations are quantized. */
     String formDescription() {
         return (fused ? "fused graph" : "graph as imported") + ", "
-                + (staticActivations ? "static activation scales" + (sevenBitActivations ? " (7-bit activations)" : "")
-                : "dynamic activation scales");
+                + (staticActivations ? "static activation scales" : "dynamic activation scales");
     }
 
     /** How the weights are stored, e.g. "per-column scales, 8-bit weights". */
     String weightsDescription() {
-        return (perChannel ? "per-column" : "per-tensor") + " scales, " + (reduceRange ? "7-bit" : "8-bit") + " weights";
+        return (perChannel ? "per-column" : "per-tensor") + " scales, "
+                + (unsignedWeights ? "8-bit unsigned (u8×u8)" : reduceRange ? "7-bit" : "8-bit") + " weights";
     }
 
     /** What stays out of int8, and how activations are scaled. */

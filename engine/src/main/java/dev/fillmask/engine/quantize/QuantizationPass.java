@@ -66,7 +66,7 @@ final class QuantizationPass {
             int8Input = rows.normalized();
         }
         StaticActivations.Quantized quantizedInput = options.staticActivations() && rows != null
-                ? StaticActivations.quantize(editor, int8Input, options, preparation) : null;
+                ? StaticActivations.quantize(editor, int8Input, preparation) : null;
         if (!preparation.isEmpty()) {
             editor.insertBefore(readers.get(0), preparation);
         }

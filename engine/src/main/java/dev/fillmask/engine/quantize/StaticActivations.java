@@ -14,10 +14,9 @@ import java.util.List;
  * without clipping, whatever the input, and one {@code QuantizeLinear} serves all its int8 MatMuls (Q, K and V, or
  * the projections that read one hidden state). The range needs no calibration: it is the row normalization's.
  *
- * <p>How many levels: the u8×s8 multiply-add of CPUs without VNNI (AVX2) adds two products in 16 bits and saturates
- * when both operands use 8 bits; one of them must have 7. {@link Int8Options#reduceRange()} gives the weights 7 bits
- * and the activations 8 (as ONNX Runtime's own quantizer does); {@link Int8Options#sevenBitActivations()} the other
- * way round.
+ * <p>Activations get all 8 bits ([1, 255] around 128). 7 bits for them and 8 for the weights, the other way to keep
+ * the u8×s8 kernel of CPUs without VNNI from saturating, was tried on BERT-base and was less accurate than 7-bit
+ * weights (top-5 overlap 0.918 against 0.946 on the bench corpus, largest score difference 0.22 against 0.11).
  */
 final class StaticActivations {
     /**
@@ -31,8 +30,8 @@ final class StaticActivations {
     private StaticActivations() {}
 
     /** Adds to {@code preparation} the QuantizeLinear of {@code normalized}, whose values lie in [-1, 1]. */
-    static Quantized quantize(GraphEditor editor, String normalized, Int8Options options, List<NodeProto> preparation) {
-        int half = options.sevenBitActivations() ? 63 : 127;
+    static Quantized quantize(GraphEditor editor, String normalized, List<NodeProto> preparation) {
+        int half = 127;
         int zero = half + 1;
         String scale = editor.addFloats(normalized + "/scale", new float[] {1f / half});
         String zeroPoint = editor.addTensor(normalized + "/zero_point", TensorProto.DataType.UINT8,

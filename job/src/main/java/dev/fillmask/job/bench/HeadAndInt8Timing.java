@@ -89,8 +89,13 @@ public final class HeadAndInt8Timing {
             }
             printTimings(time(engines, batches));
             FillMaskEngine reference = engines.get("fp32 head at the masks");
+            List<FillMaskRequest> heldOut = BenchCorpus.heldOutSet().stream()
+                    .map(r -> FillMaskRequest.of(r.inputs())).toList();
             for (String name : int8.keySet()) {
-                out.print(AccuracyReport.compare(reference, engines.get(name), corpus, BATCH).format("fp32", name));
+                out.print(AccuracyReport.compare(reference, engines.get(name), corpus, BATCH)
+                        .format("fp32", name + ", bench corpus"));
+                out.print(AccuracyReport.compare(reference, engines.get(name), heldOut, BATCH)
+                        .format("fp32", name + ", held-out corpus"));
             }
             FillMaskEngine fullHead = engines.get("fp32 head at every position");
             out.print(AccuracyReport.compare(fullHead, reference, corpus, BATCH)
@@ -120,7 +125,7 @@ public final class HeadAndInt8Timing {
                     case 'r' -> options.withPerRowActivations(n != 0);
                     case 'g' -> options.withFused(n != 0);
                     case 's' -> options.withStaticActivations(n != 0);
-                    case 'a' -> options.withSevenBitActivations(n == 7);
+                    case 'u' -> options.withUnsignedWeights(n != 0);
                     case 'w' -> options.withReduceRange(n == 7);
                     default -> throw new IllegalArgumentException("int8 variant '" + variant + "': unknown part "
                             + parts[p]);
@@ -156,6 +161,33 @@ public final class HeadAndInt8Timing {
     }
 
     private void printTimings(Map<String, double[]> millis) {
+        printTimesTheFullHead(millis);
+        // Same-round ratios against the first int8 variant and the fused fp32 engine: each round's ratio is taken
+        // from passes run one right after the other, so load that comes and goes cancels out better than in a ratio
+        // of medians.
+        String firstInt8 = millis.keySet().stream().filter(k -> k.startsWith("int8 ")).findFirst().orElse(null);
+        if (firstInt8 == null) {
+            return;
+        }
+        out.println("same-round speed ratios (median over " + rounds + " rounds of old ms / new ms):");
+        for (String name : millis.keySet()) {
+            out.printf(Locale.ROOT, "  %-32s x%.3f %s, x%.3f fp32 head at the masks, fused%n", name,
+                    medianRatio(millis.get(firstInt8), millis.get(name)), firstInt8,
+                    medianRatio(millis.get("fp32 head at the masks, fused"), millis.get(name)));
+        }
+        out.println();
+    }
+
+    /** The median over rounds of {@code old[r] / candidate[r]}: how many times faster the candidate ran. */
+    static double medianRatio(double[] old, double[] candidate) {
+        double[] ratios = new double[old.length];
+        for (int r = 0; r < old.length; r++) {
+            ratios[r] = old[r] / candidate[r];
+        }
+        return median(ratios);
+    }
+
+    private void printTimesTheFullHead(Map<String, double[]> millis) {
         double base = median(millis.get("fp32 head at every position"));
         out.println();
         out.println("ms per batch of " + BATCH + " short sentences (median of " + rounds + " rounds):");

@@ -55,9 +55,9 @@ final class QuantizeCommand {
                     "static: each activation quantized once with a constant scale (rows normalized first); "
                             + "dynamic: at every MatMul with a scale found at run time (the older form)",
                     Int8Options.DEFAULT_STATIC_ACTIVATIONS ? "static" : "dynamic"),
-            new CommandLine.Option("seven-bit-activations", "true|false",
-                    "with static activations: 7-bit activations and 8-bit weights instead of --reduce-range's "
-                            + "7-bit weights (CPUs without VNNI need one of the two)", "false"),
+            new CommandLine.Option("unsigned-weights", "true|false",
+                    "uint8 weights with all 8 bits, multiplied by ONNX Runtime's u8xu8 kernel: more accurate than "
+                            + "--reduce-range's 7-bit weights on CPUs without VNNI, slower per multiply", "false"),
             new CommandLine.Option("per-tensor", null, "one weight scale per matrix instead of per column", null),
             new CommandLine.Option("reduce-range", "true|false", "7-bit weights, for CPUs without VNNI (AVX2 only)",
                     "true on an x86 CPU without VNNI, like this one is: " + CpuFeatures.x86WithoutVnni()),
@@ -82,8 +82,8 @@ final class QuantizeCommand {
                 parseActivationScales(cli.get("activation-scales")), false, false, false)
                 .withFused(choice(cli.get("graph"), "--graph", "fused", "imported"))
                 .withStaticActivations(choice(cli.get("activations"), "--activations", "static", "dynamic"));
-        if (Boolean.parseBoolean(cli.get("seven-bit-activations"))) {
-            options = options.withSevenBitActivations(true);
+        if (Boolean.parseBoolean(cli.get("unsigned-weights"))) {
+            options = options.withUnsignedWeights(true);
         }
         Path model = ModelCatalog.resolve(cli.has("model") ? cli.get("model") : "", err);
         Int8Quantizer.FolderResult result = Int8Quantizer.quantizeFolder(model, Path.of(cli.get("out")), options, err);

@@ -54,11 +54,10 @@ public final class EncoderFusion {
 
     /**
      * How a self-attention block is written. {@link #ATTENTION} is the float32 engine's: one
-     * {@code com.microsoft.Attention} holding the packed Q/K/V weight. {@link #PROJECTED} keeps the packed projection
-     * outside, as a plain MatMul by the [hidden, 3·hidden] weight whose product is split into Q, K and V for one
-     * {@code com.microsoft.MultiHeadAttention} (which adds the bias, splits the heads, scales, masks and merges): the
-     * int8 quantizer needs the projection as a MatMul it can quantize, and still gets one GEMM of three times the
-     * width and the fused attention core.
+     * {@code com.microsoft.Attention} holding the packed Q/K/V weight. {@link #PROJECTED} keeps the Q, K and V
+     * projections outside, as plain MatMuls whose products go to one {@code com.microsoft.MultiHeadAttention} (which
+     * adds the bias, splits the heads, scales, masks and merges): the int8 quantizer needs the projections as MatMuls
+     * it can quantize, and still gets the fused attention core.
      */
     public enum AttentionForm { ATTENTION, PROJECTED }
 
@@ -282,7 +281,8 @@ public final class EncoderFusion {
             List<Projection> qkv = List.of(block.q(), block.k(), block.v());
             long in = block.q().weight().getDims(0);
             long hidden = block.q().weight().getDims(1);
-            String weights = editor.addTensor(block.q().dense().weightName() + "_qkv", TensorProto.DataType.FLOAT,
+            String weights = form == AttentionForm.PROJECTED ? null
+                    : editor.addTensor(block.q().dense().weightName() + "_qkv", TensorProto.DataType.FLOAT,
                     UnsafeByteOperations.unsafeWrap(interleaveRows(qkv, (int) in, (int) hidden)), in, 3 * hidden);
             String bias = editor.addTensor(block.q().dense().biasName() + "_qkv", TensorProto.DataType.FLOAT,
                     UnsafeByteOperations.unsafeWrap(concatenateBiases(qkv, (int) hidden)), 3 * hidden);
@@ -294,7 +294,7 @@ public final class EncoderFusion {
                             intAttribute("num_heads", block.q().heads()),
                             floatAttribute("scale", block.scale()),
                             floatAttribute("mask_filter_value", block.mask().filterValue())))
-                    : projectedAttention(block, name, weights, bias, maskInt32, flatten.getOutput(0));
+                    : projectedAttention(block, name, bias, maskInt32, flatten.getOutput(0));
             editor.replace(block.flatten(), nodes);
             for (int node : block.nodes()) {
                 editor.remove(node);
@@ -306,25 +306,28 @@ public final class EncoderFusion {
         }
 
         /**
-         * MatMul(x, packed weight) → Split into thirds (Q, K, V, each [.., hidden]) → MultiHeadAttention with the
-         * packed bias and the int32 [batch, sequence] mask as its key padding mask, writing {@code output}.
+         * The Q, K and V MatMuls as they are (by their own [in, hidden] weights) → one MultiHeadAttention with the
+         * packed bias and the int32 [batch, sequence] mask as its key padding mask, writing {@code output}. Three
+         * MatMuls rather than one packed MatMul and a Split: the int8 quantizer quantizes their shared input once
+         * for all three, and a Split would copy the whole [batch, sequence, 3·hidden] product once more.
          */
-        private List<NodeProto> projectedAttention(AttentionBlock block, String name, String weights, String bias,
-                                                   String maskInt32, String output) {
-            String qkv = editor.freshName(name + "/qkv");
-            List<String> parts = List.of(editor.freshName(name + "/q"), editor.freshName(name + "/k"),
-                    editor.freshName(name + "/v"));
-            // At opset 17 Split without sizes cuts the axis into as many equal parts as it has outputs.
-            NodeProto split = OnnxGraphBuilder.newNode("Split", name + "/split", List.of(qkv), parts.get(0),
-                    intAttribute("axis", -1)).toBuilder().addOutput(parts.get(1)).addOutput(parts.get(2)).build();
-            return List.of(
-                    OnnxGraphBuilder.newNode("MatMul", name + "/qkv_matmul", List.of(block.q().input(), weights), qkv),
-                    split,
-                    OnnxGraphBuilder.newNode(MICROSOFT, "MultiHeadAttention", name + "_attention",
-                            List.of(parts.get(0), parts.get(1), parts.get(2), bias, maskInt32), output,
-                            intAttribute("num_heads", block.q().heads()),
-                            floatAttribute("scale", block.scale()),
-                            floatAttribute("mask_filter_value", block.mask().filterValue())));
+        private List<NodeProto> projectedAttention(AttentionBlock block, String name, String bias, String maskInt32,
+                                                   String output) {
+            List<NodeProto> nodes = new ArrayList<>();
+            List<String> qkv = new ArrayList<>();
+            for (Projection p : List.of(block.q(), block.k(), block.v())) {
+                NodeProto matMul = index.node(p.dense().matMul());
+                String product = editor.freshName(matMul.getOutput(0) + "/projected");
+                nodes.add(OnnxGraphBuilder.newNode("MatMul", matMul.getName(), List.of(p.input(),
+                        p.dense().weightName()), product));
+                qkv.add(product);
+            }
+            nodes.add(OnnxGraphBuilder.newNode(MICROSOFT, "MultiHeadAttention", name + "_attention",
+                    List.of(qkv.get(0), qkv.get(1), qkv.get(2), bias, maskInt32), output,
+                    intAttribute("num_heads", block.q().heads()),
+                    floatAttribute("scale", block.scale()),
+                    floatAttribute("mask_filter_value", block.mask().filterValue())));
+            return nodes;
         }
 
         /** Row r of the packed weight is row r of Q's, then of K's, then of V's: Attention's [in, 3·hidden] layout. */

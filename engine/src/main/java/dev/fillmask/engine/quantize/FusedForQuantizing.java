@@ -18,7 +18,8 @@ final class FusedForQuantizing {
     static ModelProto of(ModelProto model, PrintStream log) {
         EncoderFusion.Outcome outcome = EncoderFusion.fuse(model, EncoderFusion.AttentionForm.PROJECTED);
         if (outcome instanceof EncoderFusion.Fused fused) {
-            log.println("fused the float32 encoder first: " + fused.describe());
+            log.println("fused the float32 encoder first: " + fused.describe().replace("Attention",
+                    "MultiHeadAttention (after their Q, K and V MatMuls)"));
             return fused.model();
         }
         log.println("the encoder could not be fused (" + ((EncoderFusion.NotFused) outcome).reason()

@@ -11,6 +11,7 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -83,13 +84,23 @@ public final class Int8Quantizer {
             model = FusedForQuantizing.of(model, log);
         }
         Map<String, float[]> ranges = Map.of();
-        if (options.needsCalibration()) {
+        Map<String, Float> lowest = Map.of();
+        if (options.needsCalibration() || options.staticActivations()) {
             List<String> texts = ActivationRanges.defaultTexts(folder.maskToken());
+            Set<String> activations = activationsToQuantize(model, options);
             log.println("measuring activation ranges on " + texts.size() + " calibration texts");
-            ranges = ActivationRanges.measure(model, folder, texts, activationsToQuantize(model, options), out);
+            ranges = ActivationRanges.measure(model, folder, texts, activations, out);
+            if (options.staticActivations()) {
+                Map<String, int[]> outliers = new HashMap<>();
+                for (String a : activations) {
+                    outliers.put(a, OutlierChannels.find(ranges.get(a), options.outlierChannels()));
+                }
+                log.println("measuring the low ends of the normalized activations for static scales");
+                lowest = ActivationRanges.lowestNormalized(model, folder, texts, outliers, out);
+            }
         }
         log.println("quantizing (" + options.describe() + ")");
-        Result result = quantize(model, options, ranges, node -> true);
+        Result result = new QuantizationPass(model, options, ranges, lowest, node -> true).run();
         Path target = out.resolve(ModelFolder.MODEL_FILE);
         log.println("writing " + target);
         OnnxModelFile.write(result.model(), target);
@@ -112,7 +123,7 @@ public final class Int8Quantizer {
      */
     static Result quantize(ModelProto model, Int8Options options, Map<String, float[]> ranges,
                            Predicate<NodeProto> eligible) {
-        return new QuantizationPass(model, options, ranges, eligible).run();
+        return new QuantizationPass(model, options, ranges, Map.of(), eligible).run();
     }
 
     /** The activations the quantized MatMuls read: what calibration measures. */

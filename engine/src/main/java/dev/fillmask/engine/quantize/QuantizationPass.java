@@ -24,6 +24,7 @@ final class QuantizationPass {
     private final ModelProto model;
     private final Int8Options options;
     private final Map<String, float[]> ranges;
+    private final Map<String, Float> lowest;
     private final Predicate<NodeProto> eligible;
     private final GraphIndex index;
     private final GraphEditor editor;
@@ -31,10 +32,13 @@ final class QuantizationPass {
     private int quantized;
     private int outlierChannels;
 
-    QuantizationPass(ModelProto model, Int8Options options, Map<String, float[]> ranges, Predicate<NodeProto> eligible) {
+    /** {@code lowest}: per activation, its calibrated low end for static scales (-1 for any not in it). */
+    QuantizationPass(ModelProto model, Int8Options options, Map<String, float[]> ranges, Map<String, Float> lowest,
+                     Predicate<NodeProto> eligible) {
         this.model = model;
         this.options = options;
         this.ranges = ranges;
+        this.lowest = lowest;
         this.eligible = eligible;
         this.index = new GraphIndex(model.getGraph());
         this.editor = new GraphEditor(index);
@@ -66,7 +70,7 @@ final class QuantizationPass {
             int8Input = rows.normalized();
         }
         StaticActivations.Quantized quantizedInput = options.staticActivations() && rows != null
-                ? StaticActivations.quantize(editor, int8Input, preparation) : null;
+                ? StaticActivations.quantize(editor, int8Input, lowest.getOrDefault(activation, -1f), preparation) : null;
         if (!preparation.isEmpty()) {
             editor.insertBefore(readers.get(0), preparation);
         }

@@ -64,16 +64,18 @@ public final class EncoderFusion {
     /** What fusing made of a model. */
     public sealed interface Outcome permits Fused, NotFused {}
 
-    /** The model with {@code attentions} Attention, {@code skipLayerNorms} SkipLayerNormalization, {@code decoders}
-     * FusedMatMul decoder nodes. */
-    public record Fused(ModelProto model, int attentions, int skipLayerNorms, int decoders) implements Outcome {
+    /** The model with {@code attentions} attention blocks in {@code form}, {@code skipLayerNorms}
+     * SkipLayerNormalization, {@code decoders} FusedMatMul decoder nodes. */
+    public record Fused(ModelProto model, AttentionForm form, int attentions, int skipLayerNorms, int decoders)
+            implements Outcome {
         public String describe() {
-            return describe(attentions, skipLayerNorms, decoders);
+            return describe(form, attentions, skipLayerNorms, decoders);
         }
 
-        private static String describe(int attentions, int skipLayerNorms, int decoders) {
-            return String.format(Locale.ROOT, "%d Attention, %d SkipLayerNormalization, %d decoder FusedMatMul",
-                    attentions, skipLayerNorms, decoders);
+        private static String describe(AttentionForm form, int attentions, int skipLayerNorms, int decoders) {
+            return String.format(Locale.ROOT, "%d %s, %d SkipLayerNormalization, %d decoder FusedMatMul", attentions,
+                    form == AttentionForm.ATTENTION ? "Attention" : "MultiHeadAttention (after their Q, K and V MatMuls)",
+                    skipLayerNorms, decoders);
         }
     }
 
@@ -133,8 +135,9 @@ public final class EncoderFusion {
                 m.addOpsetImport(OperatorSetIdProto.newBuilder().setDomain(MICROSOFT).setVersion(1));
             }
             m.addMetadataProps(StringStringEntryProto.newBuilder().setKey(METADATA_KEY)
-                    .setValue("ONNX Runtime contrib ops: " + Fused.describe(attentions, skipLayerNorms, decoders)));
-            return new Fused(m.build(), attentions, skipLayerNorms, decoders);
+                    .setValue("ONNX Runtime contrib ops: "
+                            + Fused.describe(form, attentions, skipLayerNorms, decoders)));
+            return new Fused(m.build(), form, attentions, skipLayerNorms, decoders);
         }
 
         // ---- Attention ----

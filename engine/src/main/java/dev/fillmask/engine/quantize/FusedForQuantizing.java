@@ -7,9 +7,10 @@ import java.io.PrintStream;
 
 /**
  * The float32 graph the quantizer starts from when {@link Int8Options#fused()}: the importer's encoder fused as the
- * float32 engine fuses it at load, except that each attention keeps its packed Q/K/V projection as a plain MatMul
- * ({@link EncoderFusion.AttentionForm#PROJECTED}) so that it can go to int8 like the other MatMuls. An int8 graph is
- * never fused at load (it has contrib ops), so this is the only point where the fusions can reach it.
+ * float32 engine fuses it at load, except that each attention keeps its Q, K and V projections as plain MatMuls in
+ * front of a MultiHeadAttention ({@link EncoderFusion.AttentionForm#PROJECTED}) so that they can go to int8 like the
+ * other MatMuls. An int8 graph is never fused at load (it has contrib ops), so this is the only point where the
+ * fusions can reach it.
  */
 final class FusedForQuantizing {
     private FusedForQuantizing() {}
@@ -18,8 +19,7 @@ final class FusedForQuantizing {
     static ModelProto of(ModelProto model, PrintStream log) {
         EncoderFusion.Outcome outcome = EncoderFusion.fuse(model, EncoderFusion.AttentionForm.PROJECTED);
         if (outcome instanceof EncoderFusion.Fused fused) {
-            log.println("fused the float32 encoder first: " + fused.describe().replace("Attention",
-                    "MultiHeadAttention (after their Q, K and V MatMuls)"));
+            log.println("fused the float32 encoder first: " + fused.describe());
             return fused.model();
         }
         log.println("the encoder could not be fused (" + ((EncoderFusion.NotFused) outcome).reason()

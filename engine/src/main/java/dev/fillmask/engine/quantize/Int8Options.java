@@ -25,8 +25,8 @@ package dev.fillmask.engine.quantize;
  * @param fused quantize the fused float32 graph ({@link dev.fillmask.engine.onnx.EncoderFusion}, attention in its
  *     projected form) rather than the graph as imported: the int8 model then runs ONNX Runtime's
  *     MultiHeadAttention, SkipLayerNormalization and BiasGelu instead of about 18 separate kernels per attention
- *     block and two Adds and a LayerNormalization per residual, and Q, K and V are one int8 MatMul three times as
- *     wide. A graph the fusion does not recognise is quantized as it is.
+ *     block and two Adds and a LayerNormalization per residual; Q, K and V stay three int8 MatMuls in front of the
+ *     MultiHeadAttention. A graph the fusion does not recognise is quantized as it is.
  * @param staticActivations quantize each activation once, with a constant scale, before its int8 MatMuls
  *     ({@code QuantizeLinear} + {@code com.microsoft.MatMulIntegerToFloat}), instead of at every MatMul with a scale
  *     found at run time ({@code DynamicQuantizeMatMul}). Needs per-row activation scales: the rows are divided by
@@ -34,8 +34,8 @@ package dev.fillmask.engine.quantize;
  * @param unsignedWeights store the weights as uint8 with zero point 128 (the same symmetric 8-bit levels, shifted):
  *     ONNX Runtime then multiplies with its u8×u8 kernel, which on CPUs without VNNI (AVX2) widens both operands to
  *     16 bits and sums in 32, so full 8-bit weights cannot saturate (the u8×s8 kernel's 16-bit pair sums can, which
- *     is why {@code reduceRange} exists). Slower per multiply than u8×s8, more accurate than 7-bit weights.
- *     Implies {@code reduceRange} false.
+ *     is why {@code reduceRange} exists). Slower per multiply than u8×s8, more accurate than 7-bit weights. Not
+ *     with {@code reduceRange}.
  */
 public record Int8Options(boolean perChannel, boolean reduceRange, int outlierChannels, int floatLayers,
                           boolean perRowActivations, boolean fused, boolean staticActivations,
@@ -52,6 +52,9 @@ public record Int8Options(boolean perChannel, boolean reduceRange, int outlierCh
         }
         if (floatLayers < 0) {
             throw new IllegalArgumentException("the float32 layer count must be >= 0, got " + floatLayers);
+        }
+        if (unsignedWeights && reduceRange) {
+            throw new IllegalArgumentException("uint8 weights use all 8 bits: reduceRange must be false with them");
         }
         if (staticActivations && !perRowActivations) {
             throw new IllegalArgumentException("static activation scales need per-row activation scales");

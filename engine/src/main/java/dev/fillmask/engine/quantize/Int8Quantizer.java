@@ -39,6 +39,12 @@ import java.util.function.Predicate;
  * than fp32 for batches of sentences), and the feed-forward output dense kept in float32 (0.957 with all twelve
  * layers' in float32 against 0.965 without, for +80 % time).
  *
+ * <p>Two other forms are options ({@link Int8Options#fused()}, {@link Int8Options#staticActivations()}): the fused
+ * float32 graph quantized ({@link FusedForQuantizing}: MultiHeadAttention, SkipLayerNormalization and BiasGelu around
+ * the int8 MatMuls), and each activation quantized once with a constant scale ({@link StaticActivations}) for
+ * {@code MatMulIntegerToFloat}s. On an AVX2 CPU without VNNI the fused form was 4-8 % faster and static scales added
+ * nothing measurable (docs/performance.md, int8); 8-bit weights there need {@link Int8Options#unsignedWeights()}.
+ *
  * <p>The LM head is left in float32 (in the head-at-masks form, everything after {@code mask_positions}), and so are
  * embedding tables (they are gathered, not multiplied).
  */

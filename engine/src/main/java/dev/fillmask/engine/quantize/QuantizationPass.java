@@ -69,8 +69,10 @@ final class QuantizationPass {
         if (rows != null) {
             int8Input = rows.normalized();
         }
+        // Static scales quantize the normalized activation once here, for all its readers.
         StaticActivations.Quantized quantizedInput = options.staticActivations() && rows != null
-                ? StaticActivations.quantize(editor, int8Input, lowest.getOrDefault(activation, -1f), preparation) : null;
+                ? StaticActivations.quantize(editor, int8Input, lowest.getOrDefault(activation, -1f), preparation)
+                : null;
         if (!preparation.isEmpty()) {
             editor.insertBefore(readers.get(0), preparation);
         }

@@ -33,11 +33,11 @@ final class StaticActivations {
      */
     record Quantized(String values, String scale, String zeroPoint, String rowsOf) {}
 
-    private StaticActivations() {}
-
     /** How far below the calibrated low end the range starts, as a share of it. */
     static final float LOW_END_MARGIN = 0.25f;
     private static final int LEVELS = 255;
+
+    private StaticActivations() {}
 
     /**
      * Adds to {@code preparation} the QuantizeLinear of {@code normalized}, whose values lie in [-1, 1] and, on the

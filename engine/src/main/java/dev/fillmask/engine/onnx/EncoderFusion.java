@@ -52,19 +52,30 @@ public final class EncoderFusion {
     public static final String METADATA_KEY = "fill-mask.fusion";
     static final String MICROSOFT = "com.microsoft";
 
+    /**
+     * How a self-attention block is written. {@link #ATTENTION} is the float32 engine's: one
+     * {@code com.microsoft.Attention} holding the packed Q/K/V weight. {@link #PROJECTED} keeps the Q, K and V
+     * projections outside, as plain MatMuls whose products go to one {@code com.microsoft.MultiHeadAttention} (which
+     * adds the bias, splits the heads, scales, masks and merges): the int8 quantizer needs the projections as MatMuls
+     * it can quantize, and still gets the fused attention core.
+     */
+    public enum AttentionForm { ATTENTION, PROJECTED }
+
     /** What fusing made of a model. */
     public sealed interface Outcome permits Fused, NotFused {}
 
-    /** The model with {@code attentions} Attention, {@code skipLayerNorms} SkipLayerNormalization, {@code decoders}
-     * FusedMatMul decoder nodes. */
-    public record Fused(ModelProto model, int attentions, int skipLayerNorms, int decoders) implements Outcome {
+    /** The model with {@code attentions} attention blocks in {@code form}, {@code skipLayerNorms}
+     * SkipLayerNormalization, {@code decoders} FusedMatMul decoder nodes. */
+    public record Fused(ModelProto model, AttentionForm form, int attentions, int skipLayerNorms, int decoders)
+            implements Outcome {
         public String describe() {
-            return describe(attentions, skipLayerNorms, decoders);
+            return describe(form, attentions, skipLayerNorms, decoders);
         }
 
-        private static String describe(int attentions, int skipLayerNorms, int decoders) {
-            return String.format(Locale.ROOT, "%d Attention, %d SkipLayerNormalization, %d decoder FusedMatMul",
-                    attentions, skipLayerNorms, decoders);
+        private static String describe(AttentionForm form, int attentions, int skipLayerNorms, int decoders) {
+            return String.format(Locale.ROOT, "%d %s, %d SkipLayerNormalization, %d decoder FusedMatMul", attentions,
+                    form == AttentionForm.ATTENTION ? "Attention" : "MultiHeadAttention (after their Q, K and V MatMuls)",
+                    skipLayerNorms, decoders);
         }
     }
 
@@ -74,25 +85,32 @@ public final class EncoderFusion {
     private EncoderFusion() {}
 
     public static Outcome fuse(ModelProto model) {
+        return fuse(model, AttentionForm.ATTENTION);
+    }
+
+    /** The fusions, with the attention blocks written in {@code form}. */
+    public static Outcome fuse(ModelProto model, AttentionForm form) {
         for (NodeProto node : model.getGraph().getNodeList()) {
             if (!GraphIndex.isStandard(node)) {
                 return new NotFused("it already has " + node.getDomain() + "." + node.getOpType()
                         + " nodes (an int8 or otherwise optimized model); the fusions are for the float32 graph");
             }
         }
-        return new Fusion(model).apply();
+        return new Fusion(model, form).apply();
     }
 
     /** One fusion pass: patterns found against the original graph, edits collected, the graph rebuilt once. */
     private static final class Fusion {
         private final ModelProto model;
+        private final AttentionForm form;
         private final GraphIndex index;
         private final GraphEditor editor;
         private final Set<Integer> claimed = new HashSet<>();
         private final List<String> problems = new ArrayList<>();
 
-        Fusion(ModelProto model) {
+        Fusion(ModelProto model, AttentionForm form) {
             this.model = model;
+            this.form = form;
             this.index = new GraphIndex(model.getGraph());
             this.editor = new GraphEditor(index);
         }
@@ -117,8 +135,9 @@ public final class EncoderFusion {
                 m.addOpsetImport(OperatorSetIdProto.newBuilder().setDomain(MICROSOFT).setVersion(1));
             }
             m.addMetadataProps(StringStringEntryProto.newBuilder().setKey(METADATA_KEY)
-                    .setValue("ONNX Runtime contrib ops: " + Fused.describe(attentions, skipLayerNorms, decoders)));
-            return new Fused(m.build(), attentions, skipLayerNorms, decoders);
+                    .setValue("ONNX Runtime contrib ops: "
+                            + Fused.describe(form, attentions, skipLayerNorms, decoders)));
+            return new Fused(m.build(), form, attentions, skipLayerNorms, decoders);
         }
 
         // ---- Attention ----
@@ -265,18 +284,21 @@ public final class EncoderFusion {
             List<Projection> qkv = List.of(block.q(), block.k(), block.v());
             long in = block.q().weight().getDims(0);
             long hidden = block.q().weight().getDims(1);
-            String weights = editor.addTensor(block.q().dense().weightName() + "_qkv", TensorProto.DataType.FLOAT,
+            String weights = form == AttentionForm.PROJECTED ? null
+                    : editor.addTensor(block.q().dense().weightName() + "_qkv", TensorProto.DataType.FLOAT,
                     UnsafeByteOperations.unsafeWrap(interleaveRows(qkv, (int) in, (int) hidden)), in, 3 * hidden);
             String bias = editor.addTensor(block.q().dense().biasName() + "_qkv", TensorProto.DataType.FLOAT,
                     UnsafeByteOperations.unsafeWrap(concatenateBiases(qkv, (int) hidden)), 3 * hidden);
             NodeProto flatten = index.node(block.flatten());
-            NodeProto attention = OnnxGraphBuilder.newNode(MICROSOFT, "Attention",
-                    "fusion/" + flatten.getName() + "_attention", List.of(block.q().input(), weights, bias, maskInt32),
-                    flatten.getOutput(0),
-                    intAttribute("num_heads", block.q().heads()),
-                    floatAttribute("scale", block.scale()),
-                    floatAttribute("mask_filter_value", block.mask().filterValue()));
-            editor.replace(block.flatten(), List.of(attention));
+            String name = "fusion/" + flatten.getName();
+            List<NodeProto> nodes = form == AttentionForm.ATTENTION
+                    ? List.of(OnnxGraphBuilder.newNode(MICROSOFT, "Attention", name + "_attention",
+                            List.of(block.q().input(), weights, bias, maskInt32), flatten.getOutput(0),
+                            intAttribute("num_heads", block.q().heads()),
+                            floatAttribute("scale", block.scale()),
+                            floatAttribute("mask_filter_value", block.mask().filterValue())))
+                    : projectedAttention(block, name, bias, maskInt32, flatten.getOutput(0));
+            editor.replace(block.flatten(), nodes);
             for (int node : block.nodes()) {
                 editor.remove(node);
             }
@@ -284,6 +306,31 @@ public final class EncoderFusion {
                 editor.dropIfUnread(p.dense().weightName());
                 editor.dropIfUnread(p.dense().biasName());
             }
+        }
+
+        /**
+         * The Q, K and V MatMuls as they are (by their own [in, hidden] weights) → one MultiHeadAttention with the
+         * packed bias and the int32 [batch, sequence] mask as its key padding mask, writing {@code output}. Three
+         * MatMuls rather than one packed MatMul and a Split: the int8 quantizer quantizes their shared input once
+         * for all three, and a Split would copy the whole [batch, sequence, 3·hidden] product once more.
+         */
+        private List<NodeProto> projectedAttention(AttentionBlock block, String name, String bias, String maskInt32,
+                                                   String output) {
+            List<NodeProto> nodes = new ArrayList<>();
+            List<String> qkv = new ArrayList<>();
+            for (Projection p : List.of(block.q(), block.k(), block.v())) {
+                NodeProto matMul = index.node(p.dense().matMul());
+                String product = editor.freshName(matMul.getOutput(0) + "/projected");
+                nodes.add(OnnxGraphBuilder.newNode("MatMul", matMul.getName(), List.of(p.input(),
+                        p.dense().weightName()), product));
+                qkv.add(product);
+            }
+            nodes.add(OnnxGraphBuilder.newNode(MICROSOFT, "MultiHeadAttention", name + "_attention",
+                    List.of(qkv.get(0), qkv.get(1), qkv.get(2), bias, maskInt32), output,
+                    intAttribute("num_heads", block.q().heads()),
+                    floatAttribute("scale", block.scale()),
+                    floatAttribute("mask_filter_value", block.mask().filterValue())));
+            return nodes;
         }
 
         /** Row r of the packed weight is row r of Q's, then of K's, then of V's: Attention's [in, 3·hidden] layout. */

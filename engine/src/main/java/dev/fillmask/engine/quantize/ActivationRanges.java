@@ -75,6 +75,34 @@ final class ActivationRanges {
      */
     static Map<String, float[]> measure(ModelProto model, ModelFolder folder, List<String> texts, Set<String> values,
                                         Path scratchDir) throws IOException {
+        Map<String, float[]> ranges = new HashMap<>();
+        visit(model, folder, texts, values, scratchDir, (v, tensor) -> accumulate(ranges, v, tensor));
+        return ranges;
+    }
+
+    /**
+     * For static activation scales ({@link StaticActivations}): per activation, the lowest value any row of it
+     * reaches on {@code texts} once its outlier channels ({@code outliers}, by activation) are set aside and it is
+     * divided by its largest remaining |value| — the low end of its normalized range, in [-1, 0]. An activation whose
+     * rows are all but non-negative (after GELU) then gets its 256 levels over about [0, 1] instead of [-1, 1].
+     */
+    static Map<String, Float> lowestNormalized(ModelProto model, ModelFolder folder, List<String> texts,
+                                               Map<String, int[]> outliers, Path scratchDir) throws IOException {
+        Map<String, Float> lowest = new HashMap<>();
+        visit(model, folder, texts, outliers.keySet(), scratchDir, (v, tensor) -> {
+            float low = RowRange.lowestNormalized(tensor, outliers.get(v));
+            lowest.merge(v, low, Math::min);
+        });
+        return lowest;
+    }
+
+    /** What is done with each asked-for activation of each calibration text. */
+    private interface Visitor {
+        void accept(String value, OnnxTensor tensor);
+    }
+
+    private static void visit(ModelProto model, ModelFolder folder, List<String> texts, Set<String> values,
+                              Path scratchDir, Visitor visitor) throws IOException {
         GraphProto.Builder graph = model.getGraph().toBuilder();
         Set<String> outputs = new LinkedHashSet<>();
         graph.getOutputList().forEach(v -> outputs.add(v.getName()));
@@ -86,7 +114,7 @@ final class ActivationRanges {
         Path probe = Files.createTempFile(scratchDir, ".calibration-", ".onnx");
         try {
             OnnxModelFile.write(model.toBuilder().setGraph(graph).build(), probe);
-            return run(probe, folder, texts, values);
+            run(probe, folder, texts, values, visitor);
         } catch (OrtException e) {
             throw new IOException("the calibration run failed: " + e.getMessage(), e);
         } finally {
@@ -94,10 +122,9 @@ final class ActivationRanges {
         }
     }
 
-    private static Map<String, float[]> run(Path probe, ModelFolder folder, List<String> texts, Set<String> values)
+    private static void run(Path probe, ModelFolder folder, List<String> texts, Set<String> values, Visitor visitor)
             throws OrtException, IOException {
         DjlOffline.ensure();
-        Map<String, float[]> ranges = new HashMap<>();
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         try (HuggingFaceTokenizer tokenizer = HuggingFaceTokenizer.newInstance(folder.tokenizerFile(),
                 Map.of("addSpecialTokens", "true", "truncation", "false", "padding", "false"));
@@ -113,14 +140,13 @@ final class ActivationRanges {
                 Map<String, OnnxTensor> feed = feed(env, inputs.keySet(), ids, encoding.getTypeIds(), folder.maskTokenId());
                 try (OrtSession.Result result = session.run(feed, values)) {
                     for (String v : values) {
-                        accumulate(ranges, v, (OnnxTensor) result.get(v).orElseThrow());
+                        visitor.accept(v, (OnnxTensor) result.get(v).orElseThrow());
                     }
                 } finally {
                     feed.values().forEach(OnnxValue::close);
                 }
             }
         }
-        return ranges;
     }
 
     private static Map<String, OnnxTensor> feed(OrtEnvironment env, Set<String> inputs, long[] ids, long[] types,

@@ -23,6 +23,8 @@ import java.util.Set;
  */
 final class Int8MatMul {
     static final String MICROSOFT = "com.microsoft";
+    /** The zero point of uint8 weights ({@link Int8Options#unsignedWeights()}). */
+    private static final int UNSIGNED_ZERO = 128;
 
     private final GraphEditor editor;
     private final GraphIndex index;
@@ -53,12 +55,17 @@ final class Int8MatMul {
         String[] names = quantizedWeights.computeIfAbsent(key, k -> addQuantized(weight, rowFactors));
         editor.dropIfUnread(weight.getName());
         List<String> inputs = new ArrayList<>(List.of(input, names[0], names[1]));
+        if (!names[2].isEmpty()) {
+            inputs.add(names[2]);
+        }
         String output = matMul.getOutput(0);
         int add = foldBias ? foldableBiasAdd(output, columns) : -1;
         if (add >= 0) {
             NodeProto addNode = index.node(add);
             String bias = addNode.getInput(0).equals(output) ? addNode.getInput(1) : addNode.getInput(0);
-            inputs.add(""); // no zero point: the weights are symmetric
+            if (names[2].isEmpty()) {
+                inputs.add(""); // no zero point: the int8 weights are symmetric
+            }
             inputs.add(bias);
             output = addNode.getOutput(0);
             foldedAdds.add(add);
@@ -66,6 +73,26 @@ final class Int8MatMul {
         }
         String name = (matMul.getName().isEmpty() ? output : matMul.getName()) + "/int8";
         return OnnxGraphBuilder.newNode(MICROSOFT, "DynamicQuantizeMatMul", name, inputs, output);
+    }
+
+    /**
+     * The int8 node for {@code matMul} when its input is quantized already, once for all its readers, with a
+     * constant scale and zero point ({@link StaticActivations}): {@code com.microsoft.MatMulIntegerToFloat}, which
+     * multiplies the uint8 activation by the int8 weight and scales the int32 sums back to float, without the
+     * min/max pass and the quantizing of its input that {@code DynamicQuantizeMatMul} does at every run. No bias is
+     * folded in: the rows' scales are multiplied back after it, and the bias must come after them.
+     */
+    NodeProto quantizeStatic(NodeProto matMul, TensorProto weight, StaticActivations.Quantized input,
+                             float[] rowFactors) {
+        String key = rowFactors == null ? weight.getName() : weight.getName() + "\u0000" + input.rowsOf();
+        String[] names = quantizedWeights.computeIfAbsent(key, k -> addQuantized(weight, rowFactors));
+        editor.dropIfUnread(weight.getName());
+        String output = matMul.getOutput(0);
+        String name = (matMul.getName().isEmpty() ? output : matMul.getName()) + "/int8";
+        return OnnxGraphBuilder.newNode(MICROSOFT, "MatMulIntegerToFloat", name,
+                names[2].isEmpty() ? List.of(input.values(), names[0], input.scale(), names[1], input.zeroPoint())
+                        : List.of(input.values(), names[0], input.scale(), names[1], input.zeroPoint(), names[2]),
+                output);
     }
 
     /** The Add that adds a constant [N] bias to the product and nothing else reads it, or -1. */
@@ -92,11 +119,29 @@ final class Int8MatMul {
         int rows = Math.toIntExact(weight.getDims(0));
         int columns = Math.toIntExact(weight.getDims(1));
         QuantizedMatrix q = QuantizedMatrix.quantize(FloatTensor.values(weight), rowFactors, rows, columns, options);
-        String values = editor.addTensor(weight.getName() + "_int8", TensorProto.DataType.INT8,
-                UnsafeByteOperations.unsafeWrap(q.values()), rows, columns);
         String scales = options.perChannel()
                 ? editor.addFloats(weight.getName() + "_scale", q.scales(), columns)
                 : editor.addFloats(weight.getName() + "_scale", q.scales());
-        return new String[] {values, scales};
+        if (!options.unsignedWeights()) {
+            String values = editor.addTensor(weight.getName() + "_int8", TensorProto.DataType.INT8,
+                    UnsafeByteOperations.unsafeWrap(q.values()), rows, columns);
+            return new String[] {values, scales, ""};
+        }
+        // The same symmetric levels shifted by 128 into uint8, with 128 as every column's zero point.
+        byte[] shifted = q.values().clone();
+        for (int i = 0; i < shifted.length; i++) {
+            shifted[i] = (byte) (shifted[i] + UNSIGNED_ZERO);
+        }
+        String values = editor.addTensor(weight.getName() + "_uint8", TensorProto.DataType.UINT8,
+                UnsafeByteOperations.unsafeWrap(shifted), rows, columns);
+        int zeroPoints = options.perChannel() ? columns : 1;
+        byte[] zeros = new byte[zeroPoints];
+        java.util.Arrays.fill(zeros, (byte) UNSIGNED_ZERO);
+        String zeroPoint = options.perChannel()
+                ? editor.addTensor(weight.getName() + "_zero_point", TensorProto.DataType.UINT8,
+                        UnsafeByteOperations.unsafeWrap(zeros), columns)
+                : editor.addTensor(weight.getName() + "_zero_point", TensorProto.DataType.UINT8,
+                        UnsafeByteOperations.unsafeWrap(zeros));
+        return new String[] {values, scales, zeroPoint};
     }
 }

@@ -22,13 +22,30 @@ package dev.fillmask.engine.quantize;
  *     MatMul; bias Adds then stay separate), so the one dynamic scale per tensor fits every token instead of being
  *     set by the few tokens ([SEP], the final period) whose values are far larger. With outlier channels: 0.965 →
  *     0.991 top-1 agreement on the bench corpus for about +10 % time. Off: the older per-tensor activation scales.
+ * @param fused quantize the fused float32 graph ({@link dev.fillmask.engine.onnx.EncoderFusion}, attention in its
+ *     projected form) rather than the graph as imported: the int8 model then runs ONNX Runtime's
+ *     MultiHeadAttention, SkipLayerNormalization and BiasGelu instead of about 18 separate kernels per attention
+ *     block and two Adds and a LayerNormalization per residual; Q, K and V stay three int8 MatMuls in front of the
+ *     MultiHeadAttention. A graph the fusion does not recognise is quantized as it is.
+ * @param staticActivations quantize each activation once, with a constant scale, before its int8 MatMuls
+ *     ({@code QuantizeLinear} + {@code com.microsoft.MatMulIntegerToFloat}), instead of at every MatMul with a scale
+ *     found at run time ({@code DynamicQuantizeMatMul}). Needs per-row activation scales: the rows are divided by
+ *     their largest |value| first, so the range is [-1, 1] by construction and no calibrated range can be exceeded.
+ * @param unsignedWeights store the weights as uint8 with zero point 128 (the same symmetric 8-bit levels, shifted):
+ *     ONNX Runtime then multiplies with its u8×u8 kernel, which on CPUs without VNNI (AVX2) widens both operands to
+ *     16 bits and sums in 32, so full 8-bit weights cannot saturate (the u8×s8 kernel's 16-bit pair sums can, which
+ *     is why {@code reduceRange} exists). Slower per multiply than u8×s8, more accurate than 7-bit weights. Not
+ *     with {@code reduceRange}.
  */
 public record Int8Options(boolean perChannel, boolean reduceRange, int outlierChannels, int floatLayers,
-                          boolean perRowActivations) {
+                          boolean perRowActivations, boolean fused, boolean staticActivations,
+                          boolean unsignedWeights) {
 
     public static final int DEFAULT_OUTLIER_CHANNELS = 32;
     public static final int DEFAULT_FLOAT_LAYERS = 1;
     public static final boolean DEFAULT_PER_ROW_ACTIVATIONS = true;
+    public static final boolean DEFAULT_FUSED = false;
+    public static final boolean DEFAULT_STATIC_ACTIVATIONS = false;
     public Int8Options {
         if (outlierChannels < 0) {
             throw new IllegalArgumentException("outlier channels must be >= 0, got " + outlierChannels);
@@ -36,31 +53,58 @@ public record Int8Options(boolean perChannel, boolean reduceRange, int outlierCh
         if (floatLayers < 0) {
             throw new IllegalArgumentException("the float32 layer count must be >= 0, got " + floatLayers);
         }
+        if (unsignedWeights && reduceRange) {
+            throw new IllegalArgumentException("uint8 weights use all 8 bits: reduceRange must be false with them");
+        }
+        if (staticActivations && !perRowActivations) {
+            throw new IllegalArgumentException("static activation scales need per-row activation scales");
+        }
     }
 
     public static Int8Options defaults() {
         return new Int8Options(true, CpuFeatures.x86WithoutVnni(), DEFAULT_OUTLIER_CHANNELS, DEFAULT_FLOAT_LAYERS,
-                DEFAULT_PER_ROW_ACTIVATIONS);
+                DEFAULT_PER_ROW_ACTIVATIONS, DEFAULT_FUSED, DEFAULT_STATIC_ACTIVATIONS, false);
     }
 
     public Int8Options withPerChannel(boolean perColumn) {
-        return new Int8Options(perColumn, reduceRange, outlierChannels, floatLayers, perRowActivations);
+        return new Int8Options(perColumn, reduceRange, outlierChannels, floatLayers, perRowActivations, fused,
+                staticActivations, unsignedWeights);
     }
 
     public Int8Options withReduceRange(boolean sevenBits) {
-        return new Int8Options(perChannel, sevenBits, outlierChannels, floatLayers, perRowActivations);
+        return new Int8Options(perChannel, sevenBits, outlierChannels, floatLayers, perRowActivations, fused,
+                staticActivations, unsignedWeights);
     }
 
     public Int8Options withOutlierChannels(int count) {
-        return new Int8Options(perChannel, reduceRange, count, floatLayers, perRowActivations);
+        return new Int8Options(perChannel, reduceRange, count, floatLayers, perRowActivations, fused, staticActivations,
+                unsignedWeights);
     }
 
     public Int8Options withFloatLayers(int layers) {
-        return new Int8Options(perChannel, reduceRange, outlierChannels, layers, perRowActivations);
+        return new Int8Options(perChannel, reduceRange, outlierChannels, layers, perRowActivations, fused,
+                staticActivations, unsignedWeights);
     }
 
     public Int8Options withPerRowActivations(boolean perRow) {
-        return new Int8Options(perChannel, reduceRange, outlierChannels, floatLayers, perRow);
+        return new Int8Options(perChannel, reduceRange, outlierChannels, floatLayers, perRow, fused,
+                staticActivations && perRow, unsignedWeights);
+    }
+
+    public Int8Options withFused(boolean fuseFirst) {
+        return new Int8Options(perChannel, reduceRange, outlierChannels, floatLayers, perRowActivations, fuseFirst,
+                staticActivations, unsignedWeights);
+    }
+
+    public Int8Options withStaticActivations(boolean constantScales) {
+        return new Int8Options(perChannel, reduceRange, outlierChannels, floatLayers,
+                perRowActivations || constantScales, fused, constantScales, unsignedWeights);
+    }
+
+    /** uint8 weights with zero point 128 and full 8 bits (true), or int8 as {@code reduceRange} says (false). */
+    public Int8Options withUnsignedWeights(boolean unsigned) {
+        return new Int8Options(perChannel, !unsigned && reduceRange, outlierChannels, floatLayers,
+                perRowActivations, fused, staticActivations, unsigned);
     }
 
     /** Whether quantizing needs activation ranges measured on calibration texts. */
@@ -74,12 +118,19 @@ public record Int8Options(boolean perChannel, boolean reduceRange, int outlierCh
     }
 
     String describe() {
-        return weightsDescription() + ", " + float32Description();
+        return weightsDescription() + ", " + float32Description() + ", " + formDescription();
+    }
+
+    /** Which graph is quantized and how activations are quantized. */
+    String formDescription() {
+        return (fused ? "fused graph" : "graph as imported") + ", "
+                + (staticActivations ? "static activation scales" : "dynamic activation scales");
     }
 
     /** How the weights are stored, e.g. "per-column scales, 8-bit weights". */
     String weightsDescription() {
-        return (perChannel ? "per-column" : "per-tensor") + " scales, " + (reduceRange ? "7-bit" : "8-bit") + " weights";
+        return (perChannel ? "per-column" : "per-tensor") + " scales, "
+                + (unsignedWeights ? "8-bit unsigned (u8×u8)" : reduceRange ? "7-bit" : "8-bit") + " weights";
     }
 
     /** What stays out of int8, and how activations are scaled. */

@@ -11,6 +11,7 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -37,6 +38,12 @@ import java.util.function.Predicate;
  * 0.974 → 0.913 at α 0.25), {@code MatMulNBits} with 8-bit blocks (more accurate, but on ONNX Runtime 1.29 no faster
  * than fp32 for batches of sentences), and the feed-forward output dense kept in float32 (0.957 with all twelve
  * layers' in float32 against 0.965 without, for +80 % time).
+ *
+ * <p>Two other forms are options ({@link Int8Options#fused()}, {@link Int8Options#staticActivations()}): the fused
+ * float32 graph quantized ({@link FusedForQuantizing}: MultiHeadAttention, SkipLayerNormalization and BiasGelu around
+ * the int8 MatMuls), and each activation quantized once with a constant scale ({@link StaticActivations}) for
+ * {@code MatMulIntegerToFloat}s. On an AVX2 CPU without VNNI the fused form was 4-8 % faster and static scales added
+ * nothing measurable (docs/performance.md, int8); 8-bit weights there need {@link Int8Options#unsignedWeights()}.
  *
  * <p>The LM head is left in float32 (in the head-at-masks form, everything after {@code mask_positions}), and so are
  * embedding tables (they are gathered, not multiplied).
@@ -79,14 +86,27 @@ public final class Int8Quantizer {
         ModelFolder folder = FolderFiles.open(in, out);
         log.println("reading " + folder.modelFile());
         ModelProto model = FolderFiles.readModel(folder);
+        if (options.fused()) {
+            model = FusedForQuantizing.of(model, log);
+        }
         Map<String, float[]> ranges = Map.of();
-        if (options.needsCalibration()) {
+        Map<String, Float> lowest = Map.of();
+        if (options.needsCalibration() || options.staticActivations()) {
             List<String> texts = ActivationRanges.defaultTexts(folder.maskToken());
+            Set<String> activations = activationsToQuantize(model, options);
             log.println("measuring activation ranges on " + texts.size() + " calibration texts");
-            ranges = ActivationRanges.measure(model, folder, texts, activationsToQuantize(model, options), out);
+            ranges = ActivationRanges.measure(model, folder, texts, activations, out);
+            if (options.staticActivations()) {
+                Map<String, int[]> outliers = new HashMap<>();
+                for (String a : activations) {
+                    outliers.put(a, OutlierChannels.find(ranges.get(a), options.outlierChannels()));
+                }
+                log.println("measuring the low ends of the normalized activations for static scales");
+                lowest = ActivationRanges.lowestNormalized(model, folder, texts, outliers, out);
+            }
         }
         log.println("quantizing (" + options.describe() + ")");
-        Result result = quantize(model, options, ranges, node -> true);
+        Result result = new QuantizationPass(model, options, ranges, lowest, node -> true).run();
         Path target = out.resolve(ModelFolder.MODEL_FILE);
         log.println("writing " + target);
         OnnxModelFile.write(result.model(), target);
@@ -109,7 +129,7 @@ public final class Int8Quantizer {
      */
     static Result quantize(ModelProto model, Int8Options options, Map<String, float[]> ranges,
                            Predicate<NodeProto> eligible) {
-        return new QuantizationPass(model, options, ranges, eligible).run();
+        return new QuantizationPass(model, options, ranges, Map.of(), eligible).run();
     }
 
     /** The activations the quantized MatMuls read: what calibration measures. */

@@ -24,6 +24,7 @@ final class QuantizationPass {
     private final ModelProto model;
     private final Int8Options options;
     private final Map<String, float[]> ranges;
+    private final Map<String, Float> lowest;
     private final Predicate<NodeProto> eligible;
     private final GraphIndex index;
     private final GraphEditor editor;
@@ -31,10 +32,13 @@ final class QuantizationPass {
     private int quantized;
     private int outlierChannels;
 
-    QuantizationPass(ModelProto model, Int8Options options, Map<String, float[]> ranges, Predicate<NodeProto> eligible) {
+    /** {@code lowest}: per activation, its calibrated low end for static scales (-1 for any not in it). */
+    QuantizationPass(ModelProto model, Int8Options options, Map<String, float[]> ranges, Map<String, Float> lowest,
+                     Predicate<NodeProto> eligible) {
         this.model = model;
         this.options = options;
         this.ranges = ranges;
+        this.lowest = lowest;
         this.eligible = eligible;
         this.index = new GraphIndex(model.getGraph());
         this.editor = new GraphEditor(index);
@@ -65,6 +69,10 @@ final class QuantizationPass {
         if (rows != null) {
             int8Input = rows.normalized();
         }
+        // Static scales quantize the normalized activation once here, for all its readers.
+        StaticActivations.Quantized quantizedInput = options.staticActivations() && rows != null
+                ? StaticActivations.quantize(editor, int8Input, lowest.getOrDefault(activation, -1f), preparation)
+                : null;
         if (!preparation.isEmpty()) {
             editor.insertBefore(readers.get(0), preparation);
         }
@@ -73,7 +81,8 @@ final class QuantizationPass {
             NodeProto node = index.node(i);
             TensorProto weight = FloatWeights.matrix(index, node);
             // With per-row scales the bias must be added after the product is scaled back, so it is not folded in.
-            NodeProto int8 = matMuls.quantize(node, weight, int8Input, rowFactors, rows == null);
+            NodeProto int8 = quantizedInput != null ? matMuls.quantizeStatic(node, weight, quantizedInput, rowFactors)
+                    : matMuls.quantize(node, weight, int8Input, rowFactors, rows == null);
             List<NodeProto> nodes = new ArrayList<>();
             if (rows != null) {
                 List<NodeProto> scaled = rows.scaleBack(editor, int8);
@@ -97,10 +106,15 @@ final class QuantizationPass {
         }
         // Worded as while SmoothQuant was an option ("no smoothing", "0 activations smoothed"), so that the same
         // model and options still give a byte-identical model.onnx.
-        m.addMetadataProps(StringStringEntryProto.newBuilder().setKey(Int8Quantizer.METADATA_KEY).setValue(String.format(
-                Locale.ROOT, "dynamic int8: %d MatMuls as com.microsoft.DynamicQuantizeMatMul, %s, no smoothing, %s, "
-                        + "0 activations smoothed; LM head in float32", quantized, options.weightsDescription(),
-                options.float32Description())));
+        String description = !options.fused() && !options.staticActivations()
+                ? String.format(Locale.ROOT, "dynamic int8: %d MatMuls as com.microsoft.DynamicQuantizeMatMul, %s, "
+                        + "no smoothing, %s, 0 activations smoothed; LM head in float32", quantized,
+                        options.weightsDescription(), options.float32Description())
+                : String.format(Locale.ROOT, "int8: %d MatMuls as com.microsoft.%s, %s, %s, %s; LM head in float32",
+                        quantized, options.staticActivations() ? "MatMulIntegerToFloat" : "DynamicQuantizeMatMul",
+                        options.weightsDescription(), options.float32Description(), options.formDescription());
+        m.addMetadataProps(StringStringEntryProto.newBuilder().setKey(Int8Quantizer.METADATA_KEY)
+                .setValue(description));
         return m.build();
     }
 }

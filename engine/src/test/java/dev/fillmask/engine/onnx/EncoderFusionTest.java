@@ -70,6 +70,35 @@ class EncoderFusionTest {
                 .anyMatch(p -> p.getKey().equals(EncoderFusion.METADATA_KEY)));
     }
 
+    @ParameterizedTest
+    @EnumSource(HeadForm.class)
+    void theProjectedFormKeepsQueryKeyAndValueAsMatMulsBeforeMultiHeadAttention(HeadForm form) throws IOException {
+        ModelProto plain = tiny(form);
+        EncoderFusion.Fused fused = assertInstanceOf(EncoderFusion.Fused.class,
+                EncoderFusion.fuse(plain, EncoderFusion.AttentionForm.PROJECTED));
+        int layers = TinyMaskedLm.LAYERS;
+        Map<String, Integer> ops = opCounts(fused.model());
+        assertEquals(layers, ops.get("com.microsoft.MultiHeadAttention"), ops::toString);
+        assertEquals(null, ops.get("com.microsoft.Attention"), ops::toString);
+        assertEquals(null, ops.get("Split"), "no copy of the products: " + ops);
+        assertEquals(2 * layers, ops.get("com.microsoft.SkipLayerNormalization"), ops::toString);
+        // Q, K, V, output, intermediate, FFN output per layer, and the head transform.
+        assertEquals(6 * layers + 1, ops.get("MatMul"), ops::toString);
+        GraphIndex index = new GraphIndex(fused.model().getGraph());
+        for (NodeProto n : fused.model().getGraph().getNodeList()) {
+            if (n.getOpType().equals("MultiHeadAttention")) {
+                assertEquals(5, n.getInputCount(), "query, key, value, bias, key padding mask");
+                for (int k = 0; k < 3; k++) {
+                    NodeProto projection = index.node(index.producer(n.getInput(k)));
+                    assertEquals("MatMul", projection.getOpType());
+                    assertTrue(index.initializer(projection.getInput(1)) != null, "a MatMul by a constant weight");
+                }
+                assertEquals(3L * index.initializer(index.node(index.producer(n.getInput(0))).getInput(1)).getDims(1),
+                        index.initializer(n.getInput(3)).getDims(0), "the three biases packed");
+            }
+        }
+    }
+
     @Test
     void thePackedWeightHoldsQueryKeyAndValueSideBySideInEachRow() throws IOException {
         ModelProto plain = tiny(HeadForm.AT_MASKS);

@@ -8,6 +8,7 @@ import dev.fillmask.schemas.FillMaskRequest;
 import dev.fillmask.engine.EngineOptions;
 import dev.fillmask.engine.FillMaskEngine;
 import dev.fillmask.engine.model.ModelFolder;
+import dev.fillmask.engine.onnx.GraphIndex;
 import dev.fillmask.engine.onnx.HeadForm;
 import dev.fillmask.engine.onnx.OnnxModelFile;
 import dev.fillmask.engine.testing.TinyMaskedLm;
@@ -19,6 +20,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -77,11 +80,13 @@ class Int8QuantizerTest {
 
     @ParameterizedTest
     @EnumSource(HeadForm.class)
-    void theDefaultsScaleActivationsPerRowAndKeepTheLastLayerInFloat(HeadForm form) throws IOException {
+    void perRowScalesMultiplyBackAndTheLastLayerStaysFloat(HeadForm form) throws IOException {
         Path fp32 = TinyMaskedLm.write(dir.resolve("fp32"), form);
         Path int8 = dir.resolve("int8");
 
-        Int8Quantizer.FolderResult result = Int8Quantizer.quantizeFolder(fp32, int8, Int8Options.defaults(), null);
+        // The form as imported with dynamic scales, whatever the defaults: its graph is what is checked here.
+        Int8Options options = Int8Options.defaults().withFused(false).withStaticActivations(false);
+        Int8Quantizer.FolderResult result = Int8Quantizer.quantizeFolder(fp32, int8, options, null);
 
         // The last layer's Q, K, V and attention output stay float32 too (its feed-forward block already does).
         int layers = TinyMaskedLm.LAYERS;
@@ -112,6 +117,91 @@ class Int8QuantizerTest {
             assertEquals(3, candidates.size());
             assertEquals(expected.get(0).score(), candidates.get(0).score(), 0.05);
         }
+    }
+
+    @ParameterizedTest
+    @EnumSource(HeadForm.class)
+    void theFusedStaticFormRunsOnFusedOpsAndQuantizesEachActivationOnce(HeadForm form) throws IOException {
+        Path fp32 = TinyMaskedLm.write(dir.resolve("fp32"), form);
+        Path int8 = dir.resolve("int8");
+        Int8Options options = Int8Options.defaults().withFused(true).withStaticActivations(true);
+        Int8Quantizer.FolderResult result = Int8Quantizer.quantizeFolder(fp32, int8, options, null);
+
+        int layers = TinyMaskedLm.LAYERS;
+        assertEquals((layers - 1) * 6, result.quantized(), "every layer's MatMuls but the last's");
+        ModelProto model = OnnxModelFile.read(int8.resolve(ModelFolder.MODEL_FILE));
+        Map<String, Integer> ops = opCounts(model);
+        assertEquals(layers, ops.get("com.microsoft.MultiHeadAttention"), ops::toString);
+        assertEquals(2 * layers, ops.get("com.microsoft.SkipLayerNormalization"), ops::toString);
+        assertEquals(result.quantized(), ops.get("com.microsoft.MatMulIntegerToFloat"), ops::toString);
+        assertEquals(null, ops.get("com.microsoft.DynamicQuantizeMatMul"), ops::toString);
+        for (String gone : new String[] {"Softmax", "Transpose", "Split"}) {
+            assertEquals(null, ops.get(gone), () -> gone + " left in " + ops);
+        }
+        // One QuantizeLinear per quantized activation: Q, K and V share theirs.
+        assertEquals(4 * (layers - 1), ops.get("QuantizeLinear"), ops::toString);
+
+        GraphIndex index = new GraphIndex(model.getGraph());
+        for (NodeProto n : model.getGraph().getNodeList()) {
+            if (n.getOpType().equals("MatMulIntegerToFloat")) {
+                assertEquals("QuantizeLinear", index.node(index.producer(n.getInput(0))).getOpType());
+                TensorProto weight = index.initializer(n.getInput(1));
+                assertEquals(TensorProto.DataType.INT8_VALUE, weight.getDataType());
+                TensorProto scale = index.initializer(n.getInput(2));
+                TensorProto zero = index.initializer(n.getInput(4));
+                assertEquals(TensorProto.DataType.UINT8_VALUE, zero.getDataType());
+                // The range [low, 1] fits in 255 levels, its low end no lower than -1.
+                float s = dev.fillmask.engine.onnx.FloatTensor.values(scale).get(0);
+                int z = zero.getRawData().byteAt(0) & 0xff;
+                assertTrue(s > 0 && s <= 2f / 255 + 1e-7f, "scale " + s);
+                assertTrue((255 - z) * s >= 0.99f && z * s <= 1.0001f, "zero point " + z + ", scale " + s);
+            }
+        }
+
+        try (FillMaskEngine reference = FillMaskEngine.open(fp32, EngineOptions.defaults().withIntraOpThreads(1));
+             FillMaskEngine engine = FillMaskEngine.open(int8, EngineOptions.defaults().withIntraOpThreads(1))) {
+            FillMaskRequest request = new FillMaskRequest("the cat sat on the <mask>.", 3, null);
+            var expected = assertInstanceOf(FillMaskAnswer.SingleMask.class, reference.predict(request)).candidates();
+            var candidates = assertInstanceOf(FillMaskAnswer.SingleMask.class, engine.predict(request)).candidates();
+            assertEquals(expected.get(0).score(), candidates.get(0).score(), 0.05);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(HeadForm.class)
+    void unsignedWeightsAreUint8WithZeroPoint128(HeadForm form) throws IOException {
+        Path fp32 = TinyMaskedLm.write(dir.resolve("fp32"), form);
+        Path int8 = dir.resolve("int8");
+        Int8Options options = Int8Options.defaults().withFused(true).withStaticActivations(false)
+                .withUnsignedWeights(true);
+        assertFalse(options.reduceRange(), "8-bit weights: the u8×u8 kernel cannot saturate");
+        Int8Quantizer.FolderResult result = Int8Quantizer.quantizeFolder(fp32, int8, options, null);
+
+        ModelProto model = OnnxModelFile.read(int8.resolve(ModelFolder.MODEL_FILE));
+        GraphIndex index = new GraphIndex(model.getGraph());
+        List<NodeProto> quantized = model.getGraph().getNodeList().stream()
+                .filter(n -> n.getOpType().equals("DynamicQuantizeMatMul")).toList();
+        assertEquals(result.quantized(), quantized.size());
+        for (NodeProto n : quantized) {
+            assertEquals(TensorProto.DataType.UINT8_VALUE, index.initializer(n.getInput(1)).getDataType());
+            TensorProto zero = index.initializer(n.getInput(3));
+            assertEquals(TensorProto.DataType.UINT8_VALUE, zero.getDataType());
+            for (byte b : zero.getRawData().toByteArray()) {
+                assertEquals(128, b & 0xff);
+            }
+        }
+        try (FillMaskEngine engine = FillMaskEngine.open(int8, EngineOptions.defaults().withIntraOpThreads(1))) {
+            var answer = engine.predict(new FillMaskRequest("the cat sat on the <mask>.", 3, null));
+            assertEquals(3, assertInstanceOf(FillMaskAnswer.SingleMask.class, answer).candidates().size());
+        }
+    }
+
+    private static Map<String, Integer> opCounts(ModelProto model) {
+        Map<String, Integer> counts = new TreeMap<>();
+        for (NodeProto n : model.getGraph().getNodeList()) {
+            counts.merge((n.getDomain().isEmpty() ? "" : n.getDomain() + ".") + n.getOpType(), 1, Integer::sum);
+        }
+        return counts;
     }
 
     @ParameterizedTest

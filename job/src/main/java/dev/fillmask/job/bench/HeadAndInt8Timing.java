@@ -14,6 +14,7 @@ import dev.fillmask.schemas.FillMaskRequest;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -89,8 +90,13 @@ public final class HeadAndInt8Timing {
             }
             printTimings(time(engines, batches));
             FillMaskEngine reference = engines.get("fp32 head at the masks");
+            List<FillMaskRequest> heldOut = BenchCorpus.heldOutSet().stream()
+                    .map(r -> FillMaskRequest.of(r.inputs())).toList();
             for (String name : int8.keySet()) {
-                out.print(AccuracyReport.compare(reference, engines.get(name), corpus, BATCH).format("fp32", name));
+                out.print(AccuracyReport.compare(reference, engines.get(name), corpus, BATCH)
+                        .format("fp32", name + ", bench corpus"));
+                out.print(AccuracyReport.compare(reference, engines.get(name), heldOut, BATCH)
+                        .format("fp32", name + ", held-out corpus"));
             }
             FillMaskEngine fullHead = engines.get("fp32 head at every position");
             out.print(AccuracyReport.compare(fullHead, reference, corpus, BATCH)
@@ -106,7 +112,9 @@ public final class HeadAndInt8Timing {
     /**
      * The quantizer's options of a variant name: outlier channels (e.g. {@code 32}, the defaults; {@code 0}, none),
      * then suffixes: {@code lN} keeps the last N layers wholly in float32, {@code r1}/{@code r0} turns per-row
-     * activation scales on/off. {@code 32-l0-r0} is the older per-tensor mode.
+     * activation scales on/off, {@code g1}/{@code g0} quantizes the fused graph or the graph as imported,
+     * {@code s1}/{@code s0} static or dynamic activation scales, {@code u1} uint8 weights with all 8 bits,
+     * {@code w7}/{@code w8} 7- or 8-bit int8 weights. {@code 32-l0-r0} is the older per-tensor mode.
      */
     static Int8Options options(String variant) {
         String[] parts = variant.split("-");
@@ -118,40 +126,104 @@ public final class HeadAndInt8Timing {
                 options = switch (parts[p].charAt(0)) {
                     case 'l' -> options.withFloatLayers(n);
                     case 'r' -> options.withPerRowActivations(n != 0);
+                    case 'g' -> options.withFused(n != 0);
+                    case 's' -> options.withStaticActivations(n != 0);
+                    case 'u' -> options.withUnsignedWeights(n != 0);
+                    case 'w' -> options.withReduceRange(n == 7);
                     default -> throw new IllegalArgumentException("int8 variant '" + variant + "': unknown part "
                             + parts[p]);
                 };
             }
         } catch (NumberFormatException | StringIndexOutOfBoundsException e) {
-            throw new IllegalArgumentException("int8 variant '" + variant + "': outliers[-lN][-rN], e.g. 32-l0-r0");
+            throw new IllegalArgumentException("int8 variant '" + variant
+                    + "': outliers[-lN][-rN][-gN][-sN][-uN][-wN], e.g. 32-l0-r0 or 32-g1-s1");
         }
         return options;
     }
 
-    /** Milliseconds per batch of each engine in each round, the engines taking turns within a round. */
-    private Map<String, double[]> time(Map<String, FillMaskEngine> engines, List<List<FillMaskRequest>> batches) {
-        Map<String, double[]> millis = new LinkedHashMap<>();
+    /** Wall and process CPU milliseconds per batch of each engine in each round. */
+    private record Timings(Map<String, double[]> wall, Map<String, double[]> cpu) {}
+
+    /**
+     * Each batch is run by every engine in turn before the next batch, the engine that starts rotating from batch to
+     * batch and round to round, so that load from elsewhere, which comes and goes within seconds on a shared
+     * machine, falls on all engines alike. Process CPU time is taken too: another process's load slows the wall
+     * clock far more than it changes the CPU time a batch needs.
+     */
+    private Timings time(Map<String, FillMaskEngine> engines, List<List<FillMaskRequest>> batches) {
+        Map<String, double[]> wall = new LinkedHashMap<>();
+        Map<String, double[]> cpu = new LinkedHashMap<>();
         engines.forEach((name, e) -> {
             e.predict(batches.get(0)); // warm-up
-            millis.put(name, new double[rounds]);
+            wall.put(name, new double[rounds]);
+            cpu.put(name, new double[rounds]);
         });
+        List<String> names = new ArrayList<>(engines.keySet());
         for (int round = 0; round < rounds; round++) {
             progress.printf(Locale.ROOT, "bench: heads and int8, round %d of %d...%n", round + 1, rounds);
-            for (Map.Entry<String, FillMaskEngine> e : engines.entrySet()) {
-                long start = System.nanoTime();
-                for (List<FillMaskRequest> batch : batches) {
-                    List<FillMaskAnswer> answers = e.getValue().predict(batch);
+            for (int b = 0; b < batches.size(); b++) {
+                List<FillMaskRequest> batch = batches.get(b);
+                for (int turn = 0; turn < names.size(); turn++) {
+                    String name = names.get((turn + b + round) % names.size());
+                    long cpuStart = processCpuNanos();
+                    long start = System.nanoTime();
+                    List<FillMaskAnswer> answers = engines.get(name).predict(batch);
+                    wall.get(name)[round] += (System.nanoTime() - start) / 1e6 / batches.size();
+                    cpu.get(name)[round] += (processCpuNanos() - cpuStart) / 1e6 / batches.size();
                     if (answers.size() != batch.size()) {
                         throw new IllegalStateException("lost answers");
                     }
                 }
-                millis.get(e.getKey())[round] = (System.nanoTime() - start) / 1e6 / batches.size();
             }
         }
-        return millis;
+        return new Timings(wall, cpu);
     }
 
-    private void printTimings(Map<String, double[]> millis) {
+    private static long processCpuNanos() {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getProcessCpuTime();
+        }
+        return 0;
+    }
+
+    private void printTimings(Timings timings) {
+        printTimesTheFullHead(timings.wall());
+        out.println("process CPU ms per batch (median of " + rounds + " rounds):");
+        timings.cpu().forEach((name, ms) -> out.printf(Locale.ROOT, "  %-32s %7.1f ms%n", name, median(ms)));
+        out.println();
+        out.println("wall clock:");
+        printRatios(timings.wall());
+        out.println("process CPU time:");
+        printRatios(timings.cpu());
+    }
+
+    private void printRatios(Map<String, double[]> millis) {
+        // Same-round ratios against the first int8 variant and the fused fp32 engine: each round's ratio is taken
+        // from passes run one right after the other, so load that comes and goes cancels out better than in a ratio
+        // of medians.
+        String firstInt8 = millis.keySet().stream().filter(k -> k.startsWith("int8 ")).findFirst().orElse(null);
+        if (firstInt8 == null) {
+            return;
+        }
+        out.println("same-round speed ratios (median over " + rounds + " rounds of old ms / new ms):");
+        for (String name : millis.keySet()) {
+            out.printf(Locale.ROOT, "  %-32s x%.3f %s, x%.3f fp32 head at the masks, fused%n", name,
+                    medianRatio(millis.get(firstInt8), millis.get(name)), firstInt8,
+                    medianRatio(millis.get("fp32 head at the masks, fused"), millis.get(name)));
+        }
+        out.println();
+    }
+
+    /** The median over rounds of {@code old[r] / candidate[r]}: how many times faster the candidate ran. */
+    static double medianRatio(double[] old, double[] candidate) {
+        double[] ratios = new double[old.length];
+        for (int r = 0; r < old.length; r++) {
+            ratios[r] = old[r] / candidate[r];
+        }
+        return median(ratios);
+    }
+
+    private void printTimesTheFullHead(Map<String, double[]> millis) {
         double base = median(millis.get("fp32 head at every position"));
         out.println();
         out.println("ms per batch of " + BATCH + " short sentences (median of " + rounds + " rounds):");

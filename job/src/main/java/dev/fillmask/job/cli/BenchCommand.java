@@ -51,8 +51,9 @@ final class BenchCommand {
             new CommandLine.Option("fusions", null,
                     "compare the model's float32 graph as imported with its fused form instead", null),
             new CommandLine.Option("int8-variants", "LIST", "with --heads-and-int8: comma-separated variants, "
-                    + "outliers[-lN][-rN] (outlier channels kept in float32; lN: the last N layers in float32; "
-                    + "rN: per-row activation scales on/off)",
+                    + "outliers[-lN][-rN][-gN][-sN][-uN][-wN] (outlier channels kept in float32; lN: the last N layers "
+                    + "in float32; rN: per-row activation scales on/off; g1: quantize the fused graph; s1: static "
+                    + "activation scales; u1: uint8 weights with all 8 bits; w7/w8: 7- or 8-bit int8 weights)",
                     HeadAndInt8Timing.DEFAULT_VARIANTS),
             new CommandLine.Option("slots-memory", null, "measure a TaskManager's memory at several slots instead",
                     null),

@@ -87,7 +87,7 @@ class DefaultModelInt8Test {
     @Test
     void theFusedFormWithEightBitWeightsAgreesAtLeastAsOftenOnTheHeldOutCorpus() throws IOException {
         Path fp32 = SharedDefaultModel.path();
-        Int8Options imported = Int8Options.defaults();
+        Int8Options imported = Int8Options.defaults().withFused(false);
         Int8Options fused = imported.withFused(true).withUnsignedWeights(CpuFeatures.x86WithoutVnni());
         Int8Quantizer.FolderResult oldForm = Int8Quantizer.quantizeFolder(fp32, dir.resolve("imported"), imported,
                 System.out);

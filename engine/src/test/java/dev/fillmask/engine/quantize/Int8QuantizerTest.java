@@ -39,8 +39,9 @@ class Int8QuantizerTest {
         Path fp32 = TinyMaskedLm.write(dir.resolve("fp32"), form);
         Path int8 = dir.resolve("int8");
 
-        // The older mode: per-tensor activation scales (bias folded into each int8 MatMul), every layer in int8.
-        Int8Options perTensor = Int8Options.defaults().withPerRowActivations(false).withFloatLayers(0);
+        // The older mode: the graph as imported, per-tensor activation scales (bias folded into each int8 MatMul),
+        // every layer in int8.
+        Int8Options perTensor = Int8Options.defaults().withFused(false).withPerRowActivations(false).withFloatLayers(0);
         Int8Quantizer.FolderResult result = Int8Quantizer.quantizeFolder(fp32, int8, perTensor, null);
 
         // Per layer: Q, K, V, attention output, intermediate, output. The last layer's feed-forward block belongs

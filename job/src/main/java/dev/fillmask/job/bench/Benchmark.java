@@ -33,17 +33,20 @@ public final class Benchmark {
     private final PrintStream out;
     private final PrintStream progress;
     private final List<String[]> rows = new ArrayList<>();
+    /** The engine's requests/s at batch 16, which sizes the jobs' backlogs. */
+    private double engineRate;
+    /** The streaming job's rounds against engine passes between them ({@link JobRounds#toEngine()}). */
+    private Rounds.Rate streamToEngine;
     static final String RAW = "raw ONNX Runtime session";
     static final String RAW_GROUPED = "raw ONNX Runtime session, grouped by length as the engine";
     static final String ENGINE = "engine (predict path)";
     static final String OTHER_MODEL = "engine on ";
     /** Requests in flight at once in the HTTP rows: many clients, each waiting for its answer. */
     static final int HTTP_CLIENTS = 256;
-    /**
-     * Passes over the corpus in each backlog round of the jobs' rows: 428 requests, about 10 s of a 2-core CPU's
-     * work, so the part between the 10 % and 90 % marks spans several checkpoints.
-     */
+    /** The fewest passes over the corpus in each backlog round of the jobs' rows (428 requests). */
     static final int BACKLOG_PASSES = 4;
+    /** Each backlog round is at least this much of the engine's work: five checkpoint intervals by default. */
+    static final int BACKLOG_SECONDS = 10;
 
     /**
      * {@code otherModels}: models that get an engine row of their own (batch 16, with the memory their session takes)
@@ -109,6 +112,7 @@ public final class Benchmark {
         try (FillMaskEngine engine = FillMaskEngine.open(model, options)) {
             engine1 = engineRow(engine, shortSet, 1, "short", Math.max(1, rounds / 3), raw1, "");
             engine16 = engineRow(engine, shortSet, 16, "short", rounds, raw16Grouped, memory.describe(model));
+            engineRate = engine16;
             engineRow(engine, longSet, 4, "long", Math.max(1, rounds / 3), rawLong, "");
         }
         for (Path other : otherModels) {
@@ -130,10 +134,13 @@ public final class Benchmark {
         }
         printTable();
         if (withStream) {
-            out.printf(Locale.ROOT, "summary: engine/raw %.2f (raw grouped as the engine), e2e/engine %.2f, "
+            out.printf(Locale.ROOT, "summary: engine/raw %.2f (raw grouped as the engine), e2e/engine %.2f "
+                            + "(rounds paired with engine passes, median; spread %s; the rows' ratio %.2f), "
                             + "e2e/raw %.2f, engine %.1f req/s (batch 16; batch 1: %.1f), e2e %.1f req/s, SQL %.1f req/s "
                             + "(SQL/e2e %.2f), HTTP %.1f req/s exactly-once (HTTP/e2e %.2f), %.1f at-least-once%n",
-                    engine16 / raw16Grouped, stream / engine16, stream / raw16Grouped, engine16, engine1, stream, sql,
+                    engine16 / raw16Grouped, streamToEngine.median(),
+                    streamToEngine.rounds() < 2 ? "none, one round" : streamToEngine.spreadText(),
+                    stream / engine16, stream / raw16Grouped, engine16, engine1, stream, sql,
                     sql / stream, httpExactlyOnce, httpExactlyOnce / stream, httpAtLeastOnce);
         } else {
             out.printf(Locale.ROOT, "summary: engine/raw %.2f (raw grouped as the engine), engine %.1f req/s "
@@ -195,8 +202,14 @@ public final class Benchmark {
         progress.println("bench: " + label + " (embedded broker, local Flink, exactly-once, checkpoints every "
                 + dev.fillmask.job.FillMaskOptions.CHECKPOINT_INTERVAL.defaultValue().toSeconds() + " s), batch 16...");
         listen.exposureWarning(true).ifPresent(progress::println);
-        try (StreamBenchmark stream = new StreamBenchmark(model, listen, job, jobOptions)) {
-            Rounds.Rate rate = sustainedRate(label, values, stream::throughput);
+        boolean paired = job == LocalJob.KAFKA;
+        try (StreamBenchmark stream = new StreamBenchmark(model, listen, job, jobOptions);
+             FillMaskEngine engine = paired ? FillMaskEngine.open(model, options) : null) {
+            JobRounds jobRounds = sustainedRate(label, values, stream::answerBacklog, engine, shortSet);
+            Rounds.Rate rate = jobRounds.rate();
+            if (paired) {
+                streamToEngine = jobRounds.toEngine();
+            }
             progress.printf(Locale.ROOT, "bench: %s, %d requests at half that rate for latency...%n", label,
                     values.size());
             StreamBenchmark.Latency l = stream.latency(values, rate.median() / 2);
@@ -208,29 +221,72 @@ public final class Benchmark {
         }
     }
 
-    /** A job's throughput on a backlog: the sustained rate of each of {@link #rounds} backlogs. */
+    /** A job answering a backlog: when each answer became visible, in nanoseconds. */
     private interface Backlog {
-        StreamBenchmark.Throughput answer(List<byte[]> requests) throws Exception;
+        long[] answer(List<byte[]> requests) throws Exception;
     }
 
     /**
-     * The median and spread of {@link #rounds} backlogs of {@value #BACKLOG_PASSES} passes over the corpus each, after
-     * a pass that warms the job up as the engine rows' untimed pass does (the JIT compiles Flink's, Kafka's and the
-     * broker's paths then, not in a measured round).
+     * A job row's rounds, and, when it is paired with the engine, the engine's passes over the corpus before the first
+     * round and after each one.
      */
-    private Rounds.Rate sustainedRate(String label, List<byte[]> values, Backlog job) throws Exception {
+    private record JobRounds(double[] rates, double[] enginePasses) {
+        Rounds.Rate rate() {
+            return Rounds.Rate.of(rates);
+        }
+
+        /**
+         * Each round against the mean of the engine passes just before and after it: a ratio of two figures taken
+         * within seconds of each other, which what else the machine does over minutes (its neighbours, its clock)
+         * does not move as it moves the ratio of two rows measured minutes apart.
+         */
+        Rounds.Rate toEngine() {
+            double[] ratios = new double[rates.length];
+            for (int r = 0; r < rates.length; r++) {
+                ratios[r] = rates[r] / ((enginePasses[r] + enginePasses[r + 1]) / 2);
+            }
+            return Rounds.Rate.of(ratios);
+        }
+    }
+
+    /**
+     * The sustained rates ({@link SustainedRate}) of {@link #rounds} backlogs, after a pass over the corpus that warms
+     * the job up as the engine rows' untimed pass does (the JIT compiles Flink's, Kafka's and the broker's paths
+     * then, not in a measured round). A backlog is whole passes over the corpus, at least {@value #BACKLOG_PASSES}
+     * and enough for {@value #BACKLOG_SECONDS} s of the engine's work at its measured rate, so that the part between
+     * its 10 % and 90 % marks spans several checkpoints however fast the hardware is. With {@code engine} (not null),
+     * a pass of it over {@code requests} runs before the first round and after each one, while the job is idle.
+     */
+    private JobRounds sustainedRate(String label, List<byte[]> values, Backlog job, FillMaskEngine engine,
+                                    List<FillMaskRequest> requests) throws Exception {
         job.answer(values);
+        int passes = Math.max(BACKLOG_PASSES, (int) Math.ceil(engineRate * BACKLOG_SECONDS / values.size()));
         List<byte[]> backlog = new ArrayList<>();
-        for (int i = 0; i < BACKLOG_PASSES; i++) {
+        for (int i = 0; i < passes; i++) {
             backlog.addAll(values);
         }
         double[] rates = new double[Math.max(1, rounds)];
+        double[] enginePasses = new double[rates.length + 1];
+        if (engine != null) {
+            predictAll(engine, requests, 16);
+            enginePasses[0] = enginePass(engine, requests);
+        }
         for (int r = 0; r < rates.length; r++) {
             progress.printf(Locale.ROOT, "bench: %s, round %d of %d (%d requests)...%n", label, r + 1, rates.length,
                     backlog.size());
-            rates[r] = job.answer(backlog).perSecond();
+            rates[r] = SustainedRate.of(job.answer(backlog)).perSecond();
+            if (engine != null) {
+                enginePasses[r + 1] = enginePass(engine, requests);
+            }
         }
-        return Rounds.Rate.of(rates);
+        return new JobRounds(rates, enginePasses);
+    }
+
+    /** One pass of {@code engine} over {@code requests} in batches of 16, in requests/s. */
+    private static double enginePass(FillMaskEngine engine, List<FillMaskRequest> requests) {
+        long start = System.nanoTime();
+        predictAll(engine, requests, 16);
+        return requests.size() / ((System.nanoTime() - start) / 1e9);
     }
 
     /**
@@ -245,7 +301,8 @@ public final class Benchmark {
         List<byte[]> values = shortSet.stream().map(codec::writeRequest).toList();
         progress.println("bench: " + label + ", " + HTTP_CLIENTS + " clients in flight, batch 16...");
         try (HttpBenchmark http = new HttpBenchmark(model, listen, guarantee, jobOptions)) {
-            Rounds.Rate rate = sustainedRate(label, values, requests -> http.throughput(requests, HTTP_CLIENTS));
+            Rounds.Rate rate = sustainedRate(label, values, requests -> http.answerBacklog(requests, HTTP_CLIENTS),
+                    null, shortSet).rate();
             progress.printf(Locale.ROOT, "bench: %s, %d requests at half that rate for latency...%n", label,
                     values.size());
             StreamBenchmark.Latency l = http.latency(values, rate.median() / 2);

@@ -60,10 +60,10 @@ final class HttpBenchmark implements AutoCloseable {
     }
 
     /**
-     * Sends every request with at most {@code clients} in flight and measures the sustained rate of their answers
-     * ({@link SustainedRate}), as the streaming job's row does.
+     * Sends every request with at most {@code clients} in flight and returns when each one's answer came back, in
+     * nanoseconds.
      */
-    StreamBenchmark.Throughput throughput(List<byte[]> requests, int clients) throws Exception {
+    long[] answerBacklog(List<byte[]> requests, int clients) throws Exception {
         Semaphore inFlight = new Semaphore(clients);
         long[] answeredAt = new long[requests.size()];
         List<CompletableFuture<?>> calls = new ArrayList<>(requests.size());
@@ -76,7 +76,7 @@ final class HttpBenchmark implements AutoCloseable {
             }));
         }
         awaitAll(calls);
-        return SustainedRate.of(answeredAt);
+        return answeredAt;
     }
 
     /** Sends the requests at {@code perSecond} and measures each one's time from sending to its answer. */

@@ -6,6 +6,7 @@ import dev.fillmask.job.local.ListenAddress;
 import org.apache.flink.configuration.Configuration;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -75,15 +76,17 @@ final class StreamBenchmark implements AutoCloseable {
             consumer.assign(List.of(partition));
             consumer.seekToBeginning(List.of(partition));
             while (running) {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(20))) {
-                    answeredAt.putIfAbsent(new String(r.key(), StandardCharsets.UTF_8), System.nanoTime());
+                ConsumerRecords<byte[], byte[]> polled = consumer.poll(Duration.ofMillis(20));
+                long now = System.nanoTime(); // the moment they all became visible here, one per poll
+                for (ConsumerRecord<byte[], byte[]> r : polled) {
+                    answeredAt.putIfAbsent(new String(r.key(), StandardCharsets.UTF_8), now);
                 }
             }
         }
     }
 
-    /** Sends every request at once and measures the sustained rate ({@link SustainedRate}) of their answers. */
-    Throughput throughput(List<byte[]> requests) throws InterruptedException {
+    /** Sends every request at once and returns when each one's answer became visible (read committed), in ns. */
+    long[] answerBacklog(List<byte[]> requests) throws InterruptedException {
         String[] keys = new String[requests.size()];
         for (int i = 0; i < requests.size(); i++) {
             keys[i] = "r" + nextKey++;
@@ -96,7 +99,7 @@ final class StreamBenchmark implements AutoCloseable {
         for (int i = 0; i < keys.length; i++) {
             times[i] = answeredAt.get(keys[i]);
         }
-        return SustainedRate.of(times);
+        return times;
     }
 
     /** Sends the requests at {@code perSecond} and measures each one's time from produce to answer. */

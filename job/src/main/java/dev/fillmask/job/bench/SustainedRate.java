@@ -8,12 +8,19 @@ import java.util.Arrays;
  *
  * <p>Under exactly-once, answers become visible in bursts, one per committed checkpoint. Counting the answers between
  * the 10 % and 90 % marks by index would add or drop up to a whole burst at either end (a burst is a checkpoint
- * interval's answers: about 15 % of a round of a few hundred requests), so a round's figure would move by that much
- * with where the marks fall. Counting instead the answers that became visible after the first mark's moment, up to and
- * including the last mark's, measures a whole number of bursts over the time between them: the rate itself. (The
- * last burst is left out when the last mark falls in it: it holds only what was left when the backlog ran out.)
+ * interval's answers: about 20 % of a round of a few hundred requests), so a round's figure would move by that much
+ * with where the marks fall. Answers are therefore taken in bursts: those that became visible within
+ * {@link #SAME_BURST_NANOS} of the one before belong to its burst, which became visible when its last one did (a
+ * reader stamps a poll's records one by one, an HTTP client completes a burst's calls one by one). The rate counts
+ * the answers of the bursts after the first mark's, up to and including the last mark's: whole bursts over the time
+ * between them. (The last burst is left out when the last mark falls in it: it holds only what was left when the
+ * backlog ran out.) Answers that arrive one by one, as under at-least-once, are each a burst of their own, or of a
+ * few, so for them this is the plain count between the marks.
  */
 final class SustainedRate {
+    /** Answers closer than this to the one before are one burst: far below a checkpoint interval. */
+    static final long SAME_BURST_NANOS = 20_000_000L;
+
     private SustainedRate() {}
 
     /** {@code visibleAt}: when each answer became visible, in nanoseconds (any order; not changed). */
@@ -23,22 +30,28 @@ final class SustainedRate {
         }
         long[] times = visibleAt.clone();
         Arrays.sort(times);
-        long from = times[times.length / 10];
-        long to = times[times.length * 9 / 10];
-        long last = times[times.length - 1];
+        long[] burstEnd = new long[times.length];
+        for (int end = times.length - 1, i = times.length - 1; i >= 0; i--) {
+            if (i < times.length - 1 && times[i + 1] - times[i] > SAME_BURST_NANOS) {
+                end = i;
+            }
+            burstEnd[i] = times[end];
+        }
+        long from = burstEnd[times.length / 10];
+        long to = burstEnd[times.length * 9 / 10];
+        long last = burstEnd[times.length - 1];
         if (to == last) {
-            // The last burst holds what was left when the backlog ran out: less than a checkpoint interval's work.
-            to = Arrays.stream(times).filter(t -> t < last).max().orElse(from);
+            to = Arrays.stream(burstEnd).filter(t -> t < last).max().orElse(from);
+        }
+        if (to <= from) {
+            throw new IllegalArgumentException(
+                    "the answers between the 10 % and 90 % marks all became visible at once");
         }
         int answers = 0;
-        for (long t : times) {
+        for (long t : burstEnd) {
             if (t > from && t <= to) {
                 answers++;
             }
-        }
-        if (to == from) {
-            throw new IllegalArgumentException(
-                    "the answers between the 10 % and 90 % marks all became visible at once");
         }
         return new StreamBenchmark.Throughput(answers, (to - from) / 1e9);
     }

@@ -23,6 +23,20 @@ class SustainedRateTest {
         }
     }
 
+    /** The same, each burst's answers stamped one by one over a few milliseconds, as a reader or HTTP client does. */
+    @Test
+    void aBurstReadOneAnswerAtATimeIsStillOneBurst() {
+        for (int total : new int[] {400, 430, 470, 505}) {
+            long[] visible = new long[total];
+            for (int i = 0; i < total; i++) {
+                long madeAt = i * SECOND / 40;
+                long commit = (madeAt / (2 * SECOND) + 1) * 2 * SECOND;
+                visible[i] = commit + (i % 80) * 50_000L; // 50 µs apart within the burst
+            }
+            assertEquals(40.0, SustainedRate.of(visible).perSecond(), 0.01, total + " answers");
+        }
+    }
+
     @Test
     void evenlySpacedAnswersGiveTheirRate() {
         long[] visible = new long[1000];

@@ -181,9 +181,7 @@ public final class Benchmark {
         predictAll(engine, requests, batch);
         double[] rates = new double[Math.max(1, r)];
         for (int i = 0; i < rates.length; i++) {
-            long start = System.nanoTime();
-            predictAll(engine, requests, batch);
-            rates[i] = requests.size() / ((System.nanoTime() - start) / 1e9);
+            rates[i] = enginePass(engine, requests, batch);
         }
         return Rounds.Rate.of(rates);
     }
@@ -269,23 +267,23 @@ public final class Benchmark {
         double[] enginePasses = new double[rates.length + 1];
         if (engine != null) {
             predictAll(engine, requests, 16);
-            enginePasses[0] = enginePass(engine, requests);
+            enginePasses[0] = enginePass(engine, requests, 16);
         }
         for (int r = 0; r < rates.length; r++) {
             progress.printf(Locale.ROOT, "bench: %s, round %d of %d (%d requests)...%n", label, r + 1, rates.length,
                     backlog.size());
             rates[r] = SustainedRate.of(job.answer(backlog)).perSecond();
             if (engine != null) {
-                enginePasses[r + 1] = enginePass(engine, requests);
+                enginePasses[r + 1] = enginePass(engine, requests, 16);
             }
         }
         return new JobRounds(rates, enginePasses);
     }
 
-    /** One pass of {@code engine} over {@code requests} in batches of 16, in requests/s. */
-    private static double enginePass(FillMaskEngine engine, List<FillMaskRequest> requests) {
+    /** One pass of {@code engine} over {@code requests} in batches of {@code batch}, in requests/s. */
+    private static double enginePass(FillMaskEngine engine, List<FillMaskRequest> requests, int batch) {
         long start = System.nanoTime();
-        predictAll(engine, requests, 16);
+        predictAll(engine, requests, batch);
         return requests.size() / ((System.nanoTime() - start) / 1e9);
     }
 

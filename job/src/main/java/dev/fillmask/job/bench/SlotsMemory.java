@@ -177,7 +177,7 @@ public final class SlotsMemory {
             List<FillMaskRequest> corpus = BenchCorpus.inMaskTokenOf(BenchCorpus.shortSet(),
                     ModelFolder.open(model).maskToken());
             try (FillMaskEngine engine = FillMaskEngine.open(model, options.withIntraOpThreads(threads(1)))) {
-                System.out.println(RATE_LINE + Benchmark.engineRate(engine, corpus, 16, rounds));
+                System.out.println(RATE_LINE + Benchmark.engineRate(engine, corpus, 16, rounds).median());
             }
         }
     }

@@ -16,7 +16,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
@@ -83,23 +82,13 @@ final class HttpBenchmark implements AutoCloseable {
     StreamBenchmark.Latency latency(List<byte[]> requests, double perSecond) throws Exception {
         double[] millis = new double[requests.size()];
         List<CompletableFuture<?>> calls = new ArrayList<>(requests.size());
-        long interval = (long) (1e9 / perSecond);
-        long next = System.nanoTime();
-        for (int i = 0; i < requests.size(); i++) {
-            long wait = next - System.nanoTime();
-            if (wait > 0) {
-                TimeUnit.NANOSECONDS.sleep(wait);
-            }
-            int index = i;
+        Pacing.atRate(requests.size(), perSecond, i -> {
             long sentAt = System.nanoTime();
             calls.add(post(requests.get(i)).whenComplete((response, error) ->
-                    millis[index] = (System.nanoTime() - sentAt) / 1e6));
-            next += interval;
-        }
+                    millis[i] = (System.nanoTime() - sentAt) / 1e6));
+        });
         awaitAll(calls);
-        Arrays.sort(millis);
-        return new StreamBenchmark.Latency(requests.size(), StreamBenchmark.percentile(millis, 50),
-                StreamBenchmark.percentile(millis, 95), StreamBenchmark.percentile(millis, 99));
+        return StreamBenchmark.Latency.of(millis);
     }
 
     private CompletableFuture<HttpResponse<Void>> post(byte[] body) {

@@ -37,7 +37,13 @@ final class StreamBenchmark implements AutoCloseable {
         }
     }
 
-    record Latency(int requests, double p50Millis, double p95Millis, double p99Millis) {}
+    record Latency(int requests, double p50Millis, double p95Millis, double p99Millis) {
+        /** The percentiles of {@code millis}, one figure per request (sorted here). */
+        static Latency of(double[] millis) {
+            Arrays.sort(millis);
+            return new Latency(millis.length, percentile(millis, 50), percentile(millis, 95), percentile(millis, 99));
+        }
+    }
 
     private final BenchJob job;
     private final KafkaProducer<byte[], byte[]> producer;
@@ -106,27 +112,19 @@ final class StreamBenchmark implements AutoCloseable {
     Latency latency(List<byte[]> requests, double perSecond) throws InterruptedException {
         String[] keys = new String[requests.size()];
         long[] sentAt = new long[requests.size()];
-        long interval = (long) (1e9 / perSecond);
-        long next = System.nanoTime();
-        for (int i = 0; i < requests.size(); i++) {
-            long wait = next - System.nanoTime();
-            if (wait > 0) {
-                TimeUnit.NANOSECONDS.sleep(wait);
-            }
+        Pacing.atRate(requests.size(), perSecond, i -> {
             keys[i] = "r" + nextKey++;
             sentAt[i] = System.nanoTime();
             producer.send(new ProducerRecord<>(job.requestTopic(), keys[i].getBytes(StandardCharsets.UTF_8),
                     requests.get(i)));
             producer.flush();
-            next += interval;
-        }
+        });
         awaitAll(keys);
         double[] millis = new double[keys.length];
         for (int i = 0; i < keys.length; i++) {
             millis[i] = (answeredAt.get(keys[i]) - sentAt[i]) / 1e6;
         }
-        Arrays.sort(millis);
-        return new Latency(keys.length, percentile(millis, 50), percentile(millis, 95), percentile(millis, 99));
+        return Latency.of(millis);
     }
 
     private long awaitAll(String[] keys) throws InterruptedException {

@@ -3,9 +3,7 @@ package dev.fillmask.job;
 import dev.fillmask.job.kafka.DeadLetterEncoder;
 import dev.fillmask.job.local.AnswerCollector;
 import dev.fillmask.job.local.EmbeddedKafka;
-import dev.fillmask.job.local.ListenAddress;
 import dev.fillmask.job.local.RequestFeeder;
-import dev.fillmask.job.local.Topics;
 import dev.fillmask.schemas.FillMaskAnswer;
 import dev.fillmask.schemas.FillMaskCodec;
 import dev.fillmask.engine.importer.BuiltInModel;
@@ -16,9 +14,6 @@ import dev.fillmask.job.kafka.AnswerHeaders;
 import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
-import org.apache.flink.streaming.api.datastream.DataStream;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -57,11 +52,7 @@ class FillMaskJobITCase {
     private static final int PARALLELISM = 2;
 
     @RegisterExtension
-    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setConfiguration(ListenAddress.loopback().flinkConfiguration())
-            .setNumberTaskManagers(1)
-            .setNumberSlotsPerTaskManager(PARALLELISM)
-            .build());
+    static final MiniClusterExtension FLINK = TestJobs.miniCluster(PARALLELISM);
 
     private static EmbeddedKafka kafka;
     private static Path model;
@@ -81,33 +72,18 @@ class FillMaskJobITCase {
 
     /** Options for a job on topics of its own (prefixed {@code name}). */
     private static Configuration options(String name) {
-        Configuration options = new Configuration();
-        options.set(FillMaskOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
-        options.set(FillMaskOptions.INPUT_TOPIC, name + "-requests");
-        options.set(FillMaskOptions.OUTPUT_TOPIC, name + "-answers");
-        options.set(FillMaskOptions.DEAD_LETTER_TOPIC, name + "-dead-letters");
-        options.set(FillMaskOptions.GROUP_ID, name);
-        options.set(FillMaskOptions.TRANSACTIONAL_ID_PREFIX, name);
-        options.set(FillMaskOptions.MODEL, model.toString());
-        options.set(FillMaskOptions.PARALLELISM, PARALLELISM);
-        options.set(FillMaskOptions.CHECKPOINT_INTERVAL, Duration.ofMillis(500));
-        options.set(FillMaskOptions.BATCH_SIZE, 8);
-        options.set(FillMaskOptions.THREADS, 1);
-        Topics.ensure(kafka.bootstrapServers(), new Properties(), List.of(options.get(FillMaskOptions.INPUT_TOPIC),
-                options.get(FillMaskOptions.OUTPUT_TOPIC), options.get(FillMaskOptions.DEAD_LETTER_TOPIC)), PARALLELISM);
+        Configuration options = TestJobs.options(kafka, name, model, PARALLELISM);
+        TestJobs.createTopics(kafka, options, PARALLELISM, PARALLELISM);
         return options;
     }
 
     private static JobClient startJob(Configuration options, FailOnceWhenArmed failure) throws Exception {
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        FillMaskJob job = FillMaskJob.onKafka(options);
-        job.configure(env);
-        DataStream<AnsweredRecord> answered = job.addTo(env);
-        if (failure != null) {
-            // A step beside the sinks, chained into the same task: when it throws, the sinks' task fails with it.
-            answered.map(failure).name("fail-once").uid("fail-once").sinkTo(new DiscardingSink<>()).name("discard");
-        }
-        return env.executeAsync(FillMaskJob.NAME);
+        return TestJobs.start(options, new Configuration(), answered -> {
+            if (failure != null) {
+                // A step beside the sinks, chained into the same task: when it throws, the sinks' task fails with it.
+                answered.map(failure).name("fail-once").uid("fail-once").sinkTo(new DiscardingSink<>()).name("discard");
+            }
+        });
     }
 
     private static List<String> keys(String run, int n) {

@@ -1,14 +1,12 @@
 package dev.fillmask.job;
 
 import dev.fillmask.engine.testing.SharedDefaultModel;
-import dev.fillmask.job.cli.FillMaskCli;
+import dev.fillmask.job.cli.CliRun;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,12 +35,9 @@ class FillMaskSqlITCase {
         }
         Files.write(input, file.toByteArray());
         Path out = dir.resolve("answers.jsonl");
-        ByteArrayOutputStream log = new ByteArrayOutputStream();
-        int code = FillMaskCli.run(new String[] {"sql", "--embedded", "--model", SharedDefaultModel.path().toString(),
-                        "--input", input.toString(), "--output", out.toString(), "--checkpoint-interval", "500ms"},
-                new ByteArrayInputStream(new byte[0]), new PrintStream(new ByteArrayOutputStream()),
-                new PrintStream(log, true, StandardCharsets.UTF_8));
-        assertEquals(0, code, log.toString(StandardCharsets.UTF_8));
+        CliRun sql = CliRun.of("sql", "--embedded", "--model", SharedDefaultModel.path().toString(),
+                "--input", input.toString(), "--output", out.toString(), "--checkpoint-interval", "500ms");
+        assertEquals(0, sql.exitCode(), sql.err());
         assertEquals(PredictReference.answers(SharedDefaultModel.path(), lines),
                 Files.readAllLines(out, StandardCharsets.UTF_8));
     }

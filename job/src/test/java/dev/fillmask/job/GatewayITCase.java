@@ -5,21 +5,13 @@ import dev.fillmask.gateway.Gateway;
 import dev.fillmask.gateway.GatewaySettings;
 import dev.fillmask.gateway.kafka.JobProbe;
 import dev.fillmask.job.local.EmbeddedKafka;
-import dev.fillmask.job.local.ListenAddress;
-import dev.fillmask.job.local.Topics;
 import dev.fillmask.schemas.FillMaskAnswer;
 import dev.fillmask.schemas.FillMaskCodec;
 
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -34,8 +26,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -55,11 +45,7 @@ class GatewayITCase {
     private static final FillMaskCodec CODEC = new FillMaskCodec();
 
     @RegisterExtension
-    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setConfiguration(ListenAddress.loopback().flinkConfiguration())
-            .setNumberTaskManagers(1)
-            .setNumberSlotsPerTaskManager(PARALLELISM)
-            .build());
+    static final MiniClusterExtension FLINK = TestJobs.miniCluster(PARALLELISM);
 
     private static EmbeddedKafka kafka;
     private static Path model;
@@ -70,20 +56,9 @@ class GatewayITCase {
     static void start() throws Exception {
         model = SharedDefaultModel.path();
         kafka = EmbeddedKafka.start();
-        options = new Configuration();
-        options.set(FillMaskOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
-        options.set(FillMaskOptions.MODEL, model.toString());
-        options.set(FillMaskOptions.PARALLELISM, PARALLELISM);
-        options.set(FillMaskOptions.CHECKPOINT_INTERVAL, Duration.ofMillis(500));
-        options.set(FillMaskOptions.BATCH_SIZE, 8);
-        options.set(FillMaskOptions.THREADS, 1);
-        Topics.ensure(kafka.bootstrapServers(), new Properties(), List.of(options.get(FillMaskOptions.INPUT_TOPIC),
-                options.get(FillMaskOptions.OUTPUT_TOPIC), options.get(FillMaskOptions.DEAD_LETTER_TOPIC)), PARALLELISM);
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        FillMaskJob fillMask = FillMaskJob.onKafka(options);
-        fillMask.configure(env);
-        fillMask.addTo(env);
-        job = env.executeAsync(FillMaskJob.NAME);
+        options = TestJobs.options(kafka, "gateway", model, PARALLELISM);
+        TestJobs.createTopics(kafka, options, PARALLELISM, PARALLELISM);
+        job = TestJobs.start(options);
     }
 
     @AfterAll
@@ -167,34 +142,13 @@ class GatewayITCase {
         }
         // The gateways' probes were answered (both became ready) and left no dead letter; the requests the job
         // refused did, committed with their answers.
-        List<ConsumerRecord<byte[], byte[]>> deadLetters = committed(options.get(FillMaskOptions.DEAD_LETTER_TOPIC));
+        List<ConsumerRecord<byte[], byte[]>> deadLetters = TopicReader.committed(kafka.bootstrapServers(),
+                options.get(FillMaskOptions.DEAD_LETTER_TOPIC));
         assertTrue(deadLetters.size() >= 1, "the job's refusals are dead letters");
         for (ConsumerRecord<byte[], byte[]> letter : deadLetters) {
             assertNull(letter.headers().lastHeader(JobProbe.HEADER_PROBE),
                     "a probe's dead letter: " + new String(letter.value(), StandardCharsets.UTF_8));
         }
-    }
-
-    /** Every committed record of {@code topic}, from the beginning to its end now. */
-    private static List<ConsumerRecord<byte[], byte[]>> committed(String topic) {
-        Properties c = new Properties();
-        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-        c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer =
-                     new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-            long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
-            while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))
-                    && System.nanoTime() < deadline) {
-                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
-            }
-        }
-        return records;
     }
 
     @Test

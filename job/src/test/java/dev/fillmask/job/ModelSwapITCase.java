@@ -6,8 +6,6 @@ import dev.fillmask.engine.testing.SharedDefaultModel;
 import dev.fillmask.engine.testing.TinyMaskedLm;
 import dev.fillmask.job.kafka.AnswerHeaders;
 import dev.fillmask.job.local.EmbeddedKafka;
-import dev.fillmask.job.local.ListenAddress;
-import dev.fillmask.job.local.Topics;
 import dev.fillmask.schemas.FillMaskCodec;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -17,18 +15,12 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -47,7 +39,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Predicate;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -68,18 +59,7 @@ class ModelSwapITCase {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @RegisterExtension
-    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setConfiguration(cluster())
-            .setNumberTaskManagers(1)
-            .setNumberSlotsPerTaskManager(2)
-            .build());
-
-    /** A local cluster as the job's local runs start it: with the settings the job needs of its TaskManagers. */
-    private static Configuration cluster() {
-        Configuration cluster = ListenAddress.loopback().flinkConfiguration();
-        cluster.addAll(FillMaskJob.clusterSettings());
-        return cluster;
-    }
+    static final MiniClusterExtension FLINK = TestJobs.miniCluster(2);
 
     @TempDir
     static Path dir;
@@ -107,25 +87,9 @@ class ModelSwapITCase {
 
     /** Options for a job on topics of its own (prefixed {@code name}), started with model A. */
     private static Configuration options(String name) {
-        Configuration options = new Configuration();
-        options.set(FillMaskOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
-        options.set(FillMaskOptions.INPUT_TOPIC, name + "-requests");
-        options.set(FillMaskOptions.OUTPUT_TOPIC, name + "-answers");
-        options.set(FillMaskOptions.DEAD_LETTER_TOPIC, name + "-dead-letters");
-        options.set(FillMaskOptions.CONTROL_TOPIC, name + "-control");
-        options.set(FillMaskOptions.STATUS_TOPIC, name + "-status");
-        options.set(FillMaskOptions.GROUP_ID, name);
-        options.set(FillMaskOptions.TRANSACTIONAL_ID_PREFIX, name);
-        options.set(FillMaskOptions.MODEL, modelA.toString());
-        options.set(FillMaskOptions.PARALLELISM, PARALLELISM);
-        options.set(FillMaskOptions.CHECKPOINT_INTERVAL, Duration.ofMillis(500));
-        options.set(FillMaskOptions.BATCH_SIZE, 8);
-        options.set(FillMaskOptions.THREADS, 1);
+        Configuration options = TestJobs.options(kafka, name, modelA, PARALLELISM);
         // Two input partitions: the order that must hold is per partition.
-        Topics.ensure(kafka.bootstrapServers(), new Properties(), List.of(options.get(FillMaskOptions.INPUT_TOPIC)), 2);
-        Topics.ensure(kafka.bootstrapServers(), new Properties(), List.of(options.get(FillMaskOptions.OUTPUT_TOPIC),
-                options.get(FillMaskOptions.DEAD_LETTER_TOPIC), options.get(FillMaskOptions.CONTROL_TOPIC),
-                options.get(FillMaskOptions.STATUS_TOPIC)), 1);
+        TestJobs.createTopics(kafka, options, 2, 1);
         return options;
     }
 
@@ -134,11 +98,7 @@ class ModelSwapITCase {
         if (savepoint != null) {
             environment.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
         }
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(environment);
-        FillMaskJob job = FillMaskJob.onKafka(options);
-        job.configure(env);
-        job.addTo(env);
-        return env.executeAsync(FillMaskJob.NAME);
+        return TestJobs.start(options, environment, answered -> { });
     }
 
     private static byte[] request(int i) {
@@ -155,8 +115,8 @@ class ModelSwapITCase {
         Configuration options = options("swap");
         JobClient job = startJob(options, null);
         SteadyRequests load = new SteadyRequests(options.get(FillMaskOptions.INPUT_TOPIC));
-        try (TopicReader answers = new TopicReader(options.get(FillMaskOptions.OUTPUT_TOPIC), "read_committed");
-             TopicReader statuses = new TopicReader(options.get(FillMaskOptions.STATUS_TOPIC), "read_uncommitted");
+        try (TopicReader answers = new TopicReader(kafka.bootstrapServers(), options.get(FillMaskOptions.OUTPUT_TOPIC), "read_committed");
+             TopicReader statuses = new TopicReader(kafka.bootstrapServers(), options.get(FillMaskOptions.STATUS_TOPIC), "read_uncommitted");
              KafkaProducer<byte[], byte[]> control = producer()) {
             load.start();
             answers.await(r -> r.size() >= 20, Duration.ofMinutes(3), "the first answers, from A");
@@ -181,7 +141,7 @@ class ModelSwapITCase {
 
             answers.await(r -> countModel(r, versionB) >= 20, Duration.ofMinutes(2), "answers from B");
             int sent = load.stop();
-            Map<String, List<ConsumerRecord<byte[], byte[]>>> byKey = answers.awaitKeys(sent, Duration.ofMinutes(2));
+            Map<String, List<ConsumerRecord<byte[], byte[]>>> byKey = awaitKeys(answers, sent, Duration.ofMinutes(2));
 
             for (int i = 0; i < sent; i++) {
                 assertEquals(1, byKey.get(key(i)).size(), "exactly one answer for request " + i);
@@ -236,27 +196,27 @@ class ModelSwapITCase {
         String input = options.get(FillMaskOptions.INPUT_TOPIC);
         JobClient job = startJob(options, null);
         String savepoint;
-        try (TopicReader answers = new TopicReader(options.get(FillMaskOptions.OUTPUT_TOPIC), "read_committed");
-             TopicReader statuses = new TopicReader(options.get(FillMaskOptions.STATUS_TOPIC), "read_uncommitted");
+        try (TopicReader answers = new TopicReader(kafka.bootstrapServers(), options.get(FillMaskOptions.OUTPUT_TOPIC), "read_committed");
+             TopicReader statuses = new TopicReader(kafka.bootstrapServers(), options.get(FillMaskOptions.STATUS_TOPIC), "read_uncommitted");
              KafkaProducer<byte[], byte[]> producer = producer()) {
             send(producer, input, key(0), new String(request(0), StandardCharsets.UTF_8));
-            answers.awaitKeys(1, Duration.ofMinutes(3));
+            awaitKeys(answers, 1, Duration.ofMinutes(3));
             assertEquals(versionA, header(answers.records().get(0), AnswerHeaders.HEADER_MODEL_VERSION));
             send(producer, options.get(FillMaskOptions.CONTROL_TOPIC), "to-b", "{\"model\": \"" + modelB + "\"}");
             assertEquals("swapped", statusOf(statuses, "to-b").path("outcome").asText());
             send(producer, input, key(1), new String(request(1), StandardCharsets.UTF_8));
-            answers.awaitKeys(2, Duration.ofMinutes(1));
+            awaitKeys(answers, 2, Duration.ofMinutes(1));
             savepoint = job.stopWithSavepoint(false, dir.resolve("savepoints").toUri().toString(),
                     SavepointFormatType.CANONICAL).get(2, TimeUnit.MINUTES);
         }
         // Started with --model A again, as after a redeployment; its savepoint says B.
         JobClient restored = startJob(options, savepoint);
-        try (TopicReader answers = new TopicReader(options.get(FillMaskOptions.OUTPUT_TOPIC), "read_committed");
+        try (TopicReader answers = new TopicReader(kafka.bootstrapServers(), options.get(FillMaskOptions.OUTPUT_TOPIC), "read_committed");
              KafkaProducer<byte[], byte[]> producer = producer()) {
             for (int i = 2; i < 6; i++) {
                 send(producer, input, key(i), new String(request(i), StandardCharsets.UTF_8));
             }
-            Map<String, List<ConsumerRecord<byte[], byte[]>>> byKey = answers.awaitKeys(6, Duration.ofMinutes(2));
+            Map<String, List<ConsumerRecord<byte[], byte[]>>> byKey = awaitKeys(answers, 6, Duration.ofMinutes(2));
             assertEquals(versionA, header(byKey.get(key(0)).get(0), AnswerHeaders.HEADER_MODEL_VERSION));
             for (int i = 1; i < 6; i++) {
                 assertEquals(1, byKey.get(key(i)).size(), "one answer for request " + i + " across the restore");
@@ -367,69 +327,23 @@ class ModelSwapITCase {
         }
     }
 
-    /** Every record of a topic from its start, in the order read. */
-    private static final class TopicReader implements AutoCloseable {
-        private final KafkaConsumer<byte[], byte[]> consumer;
-        private final List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-
-        TopicReader(String topic, String isolation) {
-            Properties props = new Properties();
-            props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-            props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation);
-            props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-            consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-            List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
-                    .map(info -> new TopicPartition(topic, info.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
+    /** Waits for an answer to each of the requests 0 .. n-1, reads on 2 s for duplicates; the answers by key. */
+    private static Map<String, List<ConsumerRecord<byte[], byte[]>>> awaitKeys(TopicReader answers, int n,
+                                                                               Duration timeout) {
+        List<String> keys = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            keys.add(key(i));
         }
+        answers.await(r -> byKey(r).keySet().containsAll(keys), timeout, n + " answers");
+        answers.readFor(Duration.ofSeconds(2));
+        return byKey(answers.records());
+    }
 
-        void await(Predicate<List<ConsumerRecord<byte[], byte[]>>> done, Duration timeout, String what) {
-            long deadline = System.nanoTime() + timeout.toNanos();
-            while (!done.test(records)) {
-                assertTrue(System.nanoTime() < deadline, "waited " + timeout + " for " + what + "; read "
-                        + records.size() + " record(s)");
-                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
-            }
+    private static Map<String, List<ConsumerRecord<byte[], byte[]>>> byKey(List<ConsumerRecord<byte[], byte[]>> records) {
+        Map<String, List<ConsumerRecord<byte[], byte[]>>> byKey = new LinkedHashMap<>();
+        for (ConsumerRecord<byte[], byte[]> r : records) {
+            byKey.computeIfAbsent(key(r), k -> new ArrayList<>()).add(r);
         }
-
-        /** Waits for an answer to each of the requests 0 .. n-1, reads on 2 s for duplicates; the answers by key. */
-        Map<String, List<ConsumerRecord<byte[], byte[]>>> awaitKeys(int n, Duration timeout) {
-            await(r -> byKey().keySet().containsAll(keys(n)), timeout, n + " answers");
-            long quiet = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
-            while (System.nanoTime() < quiet) {
-                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
-            }
-            return byKey();
-        }
-
-        private static List<String> keys(int n) {
-            List<String> keys = new ArrayList<>(n);
-            for (int i = 0; i < n; i++) {
-                keys.add(key(i));
-            }
-            return keys;
-        }
-
-        private Map<String, List<ConsumerRecord<byte[], byte[]>>> byKey() {
-            Map<String, List<ConsumerRecord<byte[], byte[]>>> byKey = new LinkedHashMap<>();
-            for (ConsumerRecord<byte[], byte[]> r : records) {
-                byKey.computeIfAbsent(ModelSwapITCase.key(r), k -> new ArrayList<>()).add(r);
-            }
-            return byKey;
-        }
-
-        int size() {
-            return records.size();
-        }
-
-        List<ConsumerRecord<byte[], byte[]>> records() {
-            return records;
-        }
-
-        @Override
-        public void close() {
-            consumer.close();
-        }
+        return byKey;
     }
 }

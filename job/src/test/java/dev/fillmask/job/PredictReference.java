@@ -1,14 +1,11 @@
 package dev.fillmask.job;
 
-import dev.fillmask.job.cli.FillMaskCli;
+import dev.fillmask.job.cli.CliRun;
 import dev.fillmask.schemas.DecodedRequest;
 import dev.fillmask.schemas.FillMaskAnswer;
 import dev.fillmask.schemas.FillMaskCodec;
 
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,12 +25,9 @@ final class PredictReference {
                 lines.write('\n');
             }
         }
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        int code = FillMaskCli.run(new String[] {"predict", "--model", model.toString(), "--threads", "1"},
-                new ByteArrayInputStream(lines.toByteArray()), new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
-        assertEquals(0, code, "predict failed");
-        List<String> predicted = List.of(out.toString(StandardCharsets.UTF_8).split("\n"));
+        CliRun predict = CliRun.withInput(lines.toByteArray(), "predict", "--model", model.toString(), "--threads", "1");
+        assertEquals(0, predict.exitCode(), "predict failed: " + predict.err());
+        List<String> predicted = predict.lines();
         FillMaskCodec codec = new FillMaskCodec();
         String tombstone = codec.writeAnswerAsString(
                 FillMaskAnswer.error(((DecodedRequest.Invalid) codec.readRequest((byte[]) null)).reason()));

@@ -3,15 +3,11 @@ package dev.fillmask.job;
 import dev.fillmask.engine.testing.SharedDefaultModel;
 import dev.fillmask.job.cluster.FlinkRest;
 import dev.fillmask.job.local.EmbeddedKafka;
-import dev.fillmask.job.local.ListenAddress;
-import dev.fillmask.job.local.Topics;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.InjectClusterRESTAddress;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -66,20 +62,7 @@ class SwapBacklogBenchmark {
             Boolean.parseBoolean(System.getProperty("backlog.cluster-settings", "true"));
 
     @RegisterExtension
-    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setConfiguration(cluster())
-            .setNumberTaskManagers(1)
-            .setNumberSlotsPerTaskManager(2)
-            .build());
-
-    /** The local cluster with the settings the job needs ({@link FillMaskJob#clusterSettings()}), or without. */
-    private static Configuration cluster() {
-        Configuration cluster = ListenAddress.loopback().flinkConfiguration();
-        if (WITH_CLUSTER_SETTINGS) {
-            cluster.addAll(FillMaskJob.clusterSettings());
-        }
-        return cluster;
-    }
+    static final MiniClusterExtension FLINK = TestJobs.miniCluster(2, WITH_CLUSTER_SETTINGS);
 
     private static EmbeddedKafka kafka;
     private static Path model;
@@ -119,21 +102,13 @@ class SwapBacklogBenchmark {
     private static String run(String name, int round, FlinkRest flink) throws Exception {
         boolean swaps = name.equals("on");
         String prefix = "backlog-" + round + "-" + name;
-        Configuration options = new Configuration();
-        options.set(FillMaskOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
-        options.set(FillMaskOptions.INPUT_TOPIC, prefix + "-requests");
-        options.set(FillMaskOptions.OUTPUT_TOPIC, prefix + "-answers");
-        options.set(FillMaskOptions.DEAD_LETTER_TOPIC, prefix + "-dead-letters");
-        options.set(FillMaskOptions.CONTROL_TOPIC, swaps ? prefix + "-control" : "");
-        options.set(FillMaskOptions.STATUS_TOPIC, prefix + "-status");
-        options.set(FillMaskOptions.GROUP_ID, prefix);
-        options.set(FillMaskOptions.TRANSACTIONAL_ID_PREFIX, prefix);
-        options.set(FillMaskOptions.MODEL, model.toString());
-        options.set(FillMaskOptions.PARALLELISM, 1);
-        options.set(FillMaskOptions.BATCH_SIZE, 8);
-        options.set(FillMaskOptions.THREADS, 1);
-        Topics.ensure(kafka.bootstrapServers(), new Properties(), List.of(prefix + "-requests", prefix + "-answers",
-                prefix + "-dead-letters", prefix + "-control", prefix + "-status"), 1);
+        Configuration options = TestJobs.options(kafka, prefix, model, 1);
+        // The default interval: the commit wait this benchmark reports is the one a deployment gets.
+        options.set(FillMaskOptions.CHECKPOINT_INTERVAL, FillMaskOptions.CHECKPOINT_INTERVAL.defaultValue());
+        TestJobs.createTopics(kafka, options, 1, 1);
+        if (!swaps) {
+            options.set(FillMaskOptions.CONTROL_TOPIC, "");
+        }
 
         try (KafkaProducer<byte[], byte[]> producer = producer()) {
             for (int i = 0; i < REQUESTS; i++) {
@@ -144,11 +119,7 @@ class SwapBacklogBenchmark {
         Seen produced = new Seen(prefix + "-answers", "read_uncommitted");
         Seen committed = new Seen(prefix + "-answers", "read_committed");
         Seen statuses = new Seen(prefix + "-status", "read_uncommitted");
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        FillMaskJob job = FillMaskJob.onKafka(options);
-        job.configure(env);
-        job.addTo(env);
-        JobClient client = env.executeAsync(FillMaskJob.NAME);
+        JobClient client = TestJobs.start(options);
         Map<Long, Long> checkpointMillis = new TreeMap<>();
         List<String> controlSeconds = new ArrayList<>();
         try {

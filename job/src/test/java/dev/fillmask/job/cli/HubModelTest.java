@@ -11,7 +11,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -130,9 +129,7 @@ class HubModelTest {
 
     @Test
     void aBadRevisionIsAUsageError() {
-        assertEquals(2, FillMaskCli.run(new String[] {"model", "test-org/tiny-xlmr", "--revision", "a b"},
-                new ByteArrayInputStream(new byte[0]), new PrintStream(new ByteArrayOutputStream()),
-                new PrintStream(new ByteArrayOutputStream())));
+        assertEquals(2, CliRun.of("model", "test-org/tiny-xlmr", "--revision", "a b").exitCode());
     }
 
     @Test
@@ -143,12 +140,9 @@ class HubModelTest {
         assertFalse(HubModel.isHubId("./models"));
         assertFalse(HubModel.isHubId("src/main"), "a folder here is a folder, not a hub id");
 
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        int code = FillMaskCli.run(new String[] {"model", "FacebookAI/xlm-roberta-base", "--help"},
-                new ByteArrayInputStream(new byte[0]), new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(new ByteArrayOutputStream()));
-        assertEquals(0, code);
-        String help = out.toString(StandardCharsets.UTF_8);
+        CliRun run = CliRun.of("model", "FacebookAI/xlm-roberta-base", "--help");
+        assertEquals(0, run.exitCode());
+        String help = run.out();
         assertTrue(help.startsWith("usage: ./fill-mask model FacebookAI/xlm-roberta-base [options]"), help);
         assertTrue(help.contains("--revision REV"), help);
         assertTrue(help.contains("HF_TOKEN"), help);

@@ -13,11 +13,7 @@ import dev.fillmask.schemas.FillMaskRequest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -38,16 +34,6 @@ class ImportCommandTest {
     @TempDir
     Path dir;
 
-    private record Run(int exitCode, String out, String err) {}
-
-    private static Run cli(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = FillMaskCli.run(args, new ByteArrayInputStream(new byte[0]),
-                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    }
-
     @Test
     void theDefaultModelFromTheHubLayoutAnswersAsTheTfImportOnTheBenchCorpus() throws IOException {
         Path defaultModel = SharedBuiltInModels.path(BuiltInModel.DEFAULT);
@@ -55,7 +41,7 @@ class ImportCommandTest {
         assertTrue(Files.isRegularFile(hub.resolve("model-00002-of-00002.safetensors")));
         Path out = dir.resolve("imported");
 
-        Run run = cli("import", hub.toString(), "--out", out.toString());
+        CliRun run = CliRun.of("import", hub.toString(), "--out", out.toString());
 
         assertEquals(0, run.exitCode(), run.err());
         System.out.print(run.err()); // the import's progress and time, for the record
@@ -103,7 +89,7 @@ class ImportCommandTest {
     @Test
     void aTinyCheckpointImportsAndTheFolderIsPrinted() {
         Path hub = TinyCheckpoints.write(dir.resolve("hub"), TinyCheckpoints.Flavor.XLM_ROBERTA).dir();
-        Run run = cli("import", hub.toString(), "--out", dir.resolve("xlmr").toString());
+        CliRun run = CliRun.of("import", hub.toString(), "--out", dir.resolve("xlmr").toString());
         assertEquals(0, run.exitCode(), run.err());
         assertEquals(dir.resolve("xlmr").toAbsolutePath().toString(), run.out().strip());
         assertTrue(Files.isRegularFile(dir.resolve("xlmr").resolve("model.onnx")));
@@ -113,7 +99,7 @@ class ImportCommandTest {
     void aBadCheckpointIsOneClearLineAndExitCode2() throws IOException {
         Path hub = TinyCheckpoints.write(dir.resolve("hub"), TinyCheckpoints.Flavor.BERT).dir();
         Files.writeString(hub.resolve("config.json"), "{\"architectures\": [\"T5ForConditionalGeneration\"]}");
-        Run run = cli("import", hub.toString(), "--out", dir.resolve("t5").toString());
+        CliRun run = CliRun.of("import", hub.toString(), "--out", dir.resolve("t5").toString());
         assertEquals(2, run.exitCode());
         List<String> lines = run.err().lines().toList();
         assertEquals(1, lines.size(), run.err());
@@ -125,15 +111,15 @@ class ImportCommandTest {
 
     @Test
     void usage() {
-        Run noOut = cli("import", dir.toString());
+        CliRun noOut = CliRun.of("import", dir.toString());
         assertEquals(2, noOut.exitCode());
         assertTrue(noOut.err().contains("--out DIR is required"), noOut.err());
 
-        Run noDir = cli("import", "--out", dir.resolve("x").toString());
+        CliRun noDir = CliRun.of("import", "--out", dir.resolve("x").toString());
         assertEquals(2, noDir.exitCode());
         assertTrue(noDir.err().contains("name the checkpoint folder"), noDir.err());
 
-        Run help = cli("import", "--help");
+        CliRun help = CliRun.of("import", "--help");
         assertEquals(0, help.exitCode());
         assertTrue(help.out().contains("usage: ./fill-mask import [options] DIR"), help.out());
         assertTrue(help.out().contains("--out DIR"), help.out());

@@ -6,10 +6,7 @@ import dev.fillmask.engine.importer.BuiltInModel;
 import dev.fillmask.engine.testing.SharedBuiltInModels;
 import org.junit.jupiter.api.Test;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
@@ -18,20 +15,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code ./fill-mask model} and a built-in model chosen by name where a command takes {@code --model}. */
 class ModelCommandTest {
-    private record Run(int exitCode, String out, String err) {}
-
-    private static Run cli(String stdin, String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = FillMaskCli.run(args, new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
-                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    private static CliRun cli(String stdin, String... args) {
+        return CliRun.withInput(stdin.getBytes(StandardCharsets.UTF_8), args);
     }
 
     @Test
     void aBuiltInNamePrintsItsImportedFolder() {
         Path multilingual = SharedBuiltInModels.path(BuiltInModel.BERT_BASE_MULTILINGUAL_CASED);
-        Run run = cli("", "model", "google-bert/bert-base-multilingual-cased");
+        CliRun run = cli("", "model", "google-bert/bert-base-multilingual-cased");
         assertEquals(0, run.exitCode(), run.err());
         assertEquals(multilingual.toAbsolutePath().toString(), run.out().trim());
     }
@@ -39,7 +30,7 @@ class ModelCommandTest {
     @Test
     void theListNamesEveryBuiltInModelAndWhetherItIsImported() {
         SharedBuiltInModels.path(BuiltInModel.BERT_BASE_MULTILINGUAL_CASED);
-        Run run = cli("", "model", "--list");
+        CliRun run = cli("", "model", "--list");
         assertEquals(0, run.exitCode(), run.err());
         for (BuiltInModel model : BuiltInModel.values()) {
             assertTrue(run.out().lines().anyMatch(l -> l.startsWith(model.modelName() + " ")), run.out());
@@ -50,7 +41,7 @@ class ModelCommandTest {
 
     @Test
     void anUnknownNameIsAUsageErrorNamingTheBuiltInModels() {
-        Run run = cli("", "model", "bert-base-klingon");
+        CliRun run = cli("", "model", "bert-base-klingon");
         assertEquals(2, run.exitCode());
         assertTrue(run.err().contains("bert-base-uncased, bert-base-multilingual-cased"), run.err());
     }
@@ -58,7 +49,7 @@ class ModelCommandTest {
     @Test
     void predictTakesABuiltInModelByName() throws IOException {
         SharedBuiltInModels.path(BuiltInModel.BERT_BASE_MULTILINGUAL_CASED);
-        Run run = cli("{\"inputs\":\"Berlin ist die [MASK] von Deutschland.\",\"parameters\":{\"top_k\":1}}\n",
+        CliRun run = cli("{\"inputs\":\"Berlin ist die [MASK] von Deutschland.\",\"parameters\":{\"top_k\":1}}\n",
                 "predict", "--model", "bert-base-multilingual-cased");
         assertEquals(0, run.exitCode(), run.err());
         JsonNode top = new ObjectMapper().readTree(run.out()).get(0);
@@ -68,7 +59,7 @@ class ModelCommandTest {
 
     @Test
     void aNameThatIsNeitherBuiltInNorAFolderIsAClearError() {
-        Run run = cli("{\"inputs\":\"a [MASK]\"}\n", "predict", "--model", "no-such-model-or-folder");
+        CliRun run = cli("{\"inputs\":\"a [MASK]\"}\n", "predict", "--model", "no-such-model-or-folder");
         assertEquals(1, run.exitCode());
         assertTrue(run.err().startsWith("fill-mask predict: no model 'no-such-model-or-folder'"), run.err());
         assertTrue(run.err().contains("not a built-in model (bert-base-uncased, bert-base-multilingual-cased)"), run.err());

@@ -9,7 +9,6 @@ import dev.fillmask.engine.FillMaskEngine;
 import dev.fillmask.engine.testing.SharedDefaultModel;
 import org.junit.jupiter.api.Test;
 
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -25,21 +24,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class PredictCommandTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private record Run(int exitCode, List<String> lines, String err) {}
-
-    private static Run predict(byte[] stdin, String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
+    private static CliRun predict(byte[] stdin, String... args) {
         String[] all = new String[args.length + 3];
         all[0] = "predict";
         all[1] = "--model";
         all[2] = SharedDefaultModel.path().toString();
         System.arraycopy(args, 0, all, 3, args.length);
-        int code = FillMaskCli.run(all, new ByteArrayInputStream(stdin),
-                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
-        // JSON escapes line breaks, so every physical line is one answer.
-        List<String> lines = out.toString(StandardCharsets.UTF_8).lines().toList();
-        return new Run(code, lines, err.toString(StandardCharsets.UTF_8));
+        return CliRun.withInput(stdin, all);
     }
 
     private static byte[] examples() throws IOException {
@@ -52,7 +43,7 @@ class PredictCommandTest {
     void theShippedExamplesGetOneAnswerLineEachEqualToTheEnginesAnswers() throws IOException {
         byte[] input = examples();
         String[] requests = new String(input, StandardCharsets.UTF_8).split("\n");
-        Run run = predict(input, "--batch-size", "3");
+        CliRun run = predict(input, "--batch-size", "3");
         assertEquals(0, run.exitCode(), run.err());
         assertEquals(requests.length, run.lines().size());
 
@@ -88,7 +79,7 @@ class PredictCommandTest {
         in.write("{\"inputs\": \"The [MASK] is blue.\"}".getBytes(StandardCharsets.UTF_8)); // no final newline
         expectError.add(null);
 
-        Run run = predict(in.toByteArray(), "--batch-size", "2");
+        CliRun run = predict(in.toByteArray(), "--batch-size", "2");
         assertEquals(0, run.exitCode(), run.err());
         assertEquals(expectError.size(), run.lines().size(), () -> String.join("\n", run.lines()));
         for (int i = 0; i < expectError.size(); i++) {

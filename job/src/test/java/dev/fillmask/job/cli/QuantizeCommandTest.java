@@ -5,11 +5,8 @@ import dev.fillmask.engine.testing.TinyMaskedLm;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,16 +23,6 @@ class QuantizeCommandTest {
     @TempDir
     Path dir;
 
-    private record Run(int exitCode, String out, String err) {}
-
-    private static Run cli(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = FillMaskCli.run(args, new ByteArrayInputStream(new byte[0]),
-                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    }
-
     @Test
     void writesTheInt8FolderAndPrintsTheReport() throws IOException {
         Path model = TinyMaskedLm.write(dir.resolve("tiny"));
@@ -46,7 +33,7 @@ class QuantizeCommandTest {
                 """);
         Path out = dir.resolve("int8");
 
-        Run run = cli("quantize", "--model", model.toString(), "--out", out.toString(), "--corpus", corpus.toString(),
+        CliRun run = CliRun.of("quantize", "--model", model.toString(), "--out", out.toString(), "--corpus", corpus.toString(),
                 "--threads", "1", "--batch-size", "2");
 
         assertEquals(0, run.exitCode(), run.err());
@@ -64,14 +51,14 @@ class QuantizeCommandTest {
         Path model = TinyMaskedLm.write(dir.resolve("tiny"));
         Path out = dir.resolve("int8");
 
-        Run run = cli("quantize", "--model", model.toString(), "--out", out.toString(), "--graph", "fused",
+        CliRun run = CliRun.of("quantize", "--model", model.toString(), "--out", out.toString(), "--graph", "fused",
                 "--activations", "static", "--threads", "1");
 
         assertEquals(0, run.exitCode(), run.err());
         assertTrue(run.err().contains("fused graph, static activation scales"), run.err());
         assertTrue(run.out().contains("the bench corpus:"), run.out());
         assertTrue(run.out().contains("the held-out corpus:"), run.out());
-        assertEquals(2, cli("quantize", "--model", model.toString(), "--out", out.toString(), "--graph", "both")
+        assertEquals(2, CliRun.of("quantize", "--model", model.toString(), "--out", out.toString(), "--graph", "both")
                 .exitCode());
     }
 
@@ -100,7 +87,7 @@ class QuantizeCommandTest {
 
     @Test
     void theOutputFolderIsRequired() {
-        Run run = cli("quantize", "--model", dir.toString());
+        CliRun run = CliRun.of("quantize", "--model", dir.toString());
         assertEquals(2, run.exitCode());
         assertTrue(run.err().contains("--out"), run.err());
     }

@@ -34,23 +34,17 @@ class RunCommandITCase {
                 new PrintStream(log, true, StandardCharsets.UTF_8));
         assertEquals(0, code, log.toString(StandardCharsets.UTF_8));
 
-        ByteArrayOutputStream predicted = new ByteArrayOutputStream();
-        assertEquals(0, FillMaskCli.run(new String[] {"predict", "--model", model.toString()},
-                Files.newInputStream(EXAMPLES), new PrintStream(predicted, true, StandardCharsets.UTF_8),
-                new PrintStream(new ByteArrayOutputStream())));
-        List<String> expected = List.of(predicted.toString(StandardCharsets.UTF_8).split("\n"));
+        CliRun predict = CliRun.withInput(Files.readAllBytes(EXAMPLES), "predict", "--model", model.toString());
+        assertEquals(0, predict.exitCode(), predict.err());
+        List<String> expected = predict.lines();
         assertEquals(Files.readAllLines(EXAMPLES).size(), expected.size());
         assertEquals(expected, Files.readAllLines(out));
     }
 
     @Test
     void embeddedAndBootstrapAreExclusive() {
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = FillMaskCli.run(new String[] {"run", "--embedded", "--bootstrap", "127.0.0.1:9"},
-                new ByteArrayInputStream(new byte[0]), new PrintStream(new ByteArrayOutputStream()),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
-        assertEquals(2, code);
-        assertEquals("fill-mask run: give either --embedded or --bootstrap HOST:PORT",
-                err.toString(StandardCharsets.UTF_8).trim());
+        CliRun run = CliRun.of("run", "--embedded", "--bootstrap", "127.0.0.1:9");
+        assertEquals(2, run.exitCode());
+        assertEquals("fill-mask run: give either --embedded or --bootstrap HOST:PORT", run.err().trim());
     }
 }

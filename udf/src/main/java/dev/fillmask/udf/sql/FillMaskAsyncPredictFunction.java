@@ -48,20 +48,10 @@ public final class FillMaskAsyncPredictFunction extends AsyncPredictFunction {
 
     @Override
     public void close() throws Exception {
-        try {
-            if (batcher != null) {
-                batcher.close();
-                batcher = null;
-            }
-        } finally {
-            try {
-                if (model != null) {
-                    model.close();
-                    model = null;
-                }
-            } finally {
-                super.close();
-            }
-        }
+        AutoCloseable openedBatcher = batcher;
+        AutoCloseable openedModel = model;
+        batcher = null;
+        model = null;
+        CloseInOrder.closeAll(openedBatcher, openedModel, super::close);
     }
 }

@@ -57,13 +57,8 @@ public final class FillMaskCandidatesFunction extends TableFunction<Row> {
 
     @Override
     public void close() throws Exception {
-        try {
-            if (model != null) {
-                model.close();
-                model = null;
-            }
-        } finally {
-            super.close();
-        }
+        AutoCloseable opened = model;
+        model = null;
+        CloseInOrder.closeAll(opened, super::close);
     }
 }

@@ -37,13 +37,8 @@ public final class FillMaskFunction extends ScalarFunction {
 
     @Override
     public void close() throws Exception {
-        try {
-            if (model != null) {
-                model.close();
-                model = null;
-            }
-        } finally {
-            super.close();
-        }
+        AutoCloseable opened = model;
+        model = null;
+        CloseInOrder.closeAll(opened, super::close);
     }
 }

@@ -38,13 +38,8 @@ public final class FillMaskPredictFunction extends PredictFunction {
 
     @Override
     public void close() throws Exception {
-        try {
-            if (model != null) {
-                model.close();
-                model = null;
-            }
-        } finally {
-            super.close();
-        }
+        AutoCloseable opened = model;
+        model = null;
+        CloseInOrder.closeAll(opened, super::close);
     }
 }

@@ -60,7 +60,10 @@ final class ServeCommand {
         err.println("fill-mask: Ctrl-C stops.");
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            // The drain can take up to its timeout: say so, or Ctrl-C looks ignored.
+            err.println("fill-mask: stopping (the gateway answers what it accepted first)...");
             gateway.close();
+            err.println("fill-mask: stopped.");
             stopped.countDown();
         }, "fill-mask-gateway-stop"));
         stopped.await();

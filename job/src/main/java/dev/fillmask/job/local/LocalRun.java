@@ -23,7 +23,9 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The job on a local Flink cluster (in this JVM), against an embedded broker or an existing one. Given requests, it
@@ -110,9 +112,24 @@ public final class LocalRun {
                 session.gateway.describe().forEach(line -> progress.println("fill-mask: " + line));
             }
             progress.println("fill-mask: Ctrl-C stops.");
-            Thread stopper = new Thread(session::close, "fill-mask-stop");
+            AtomicBoolean stopping = new AtomicBoolean();
+            Thread stopper = new Thread(() -> {
+                stopping.set(true);
+                // Closing the gateway, the job and the broker takes a few seconds: say so, or Ctrl-C looks ignored.
+                progress.println("fill-mask: stopping" + (http != null ? " (the gateway answers what it accepted "
+                        + "first)" : "") + "...");
+                session.close();
+                progress.println("fill-mask: stopped.");
+            }, "fill-mask-stop");
             Runtime.getRuntime().addShutdownHook(stopper);
-            session.job.getJobExecutionResult().get();
+            try {
+                session.job.getJobExecutionResult().get();
+            } catch (ExecutionException e) {
+                if (!stopping.get()) {
+                    throw e;
+                }
+                // Cancelled by Ctrl-C, as asked: not a failure.
+            }
         }
     }
 

@@ -8,15 +8,19 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 class SustainedRateTest {
     private static final long SECOND = 1_000_000_000L;
 
+    /** Answer i is made at i / 40 s and becomes visible at the next commit (one every 2 s), in nanoseconds. */
+    private static long committedAt(int i) {
+        long madeAt = i * SECOND / 40;
+        return (madeAt / (2 * SECOND) + 1) * 2 * SECOND;
+    }
+
     /** 40 answers/s made visible in bursts, one per 2 s checkpoint, as exactly-once commits them. */
     @Test
     void burstsOfCommittedAnswersGiveTheRateTheyWereMadeAt() {
         for (int total : new int[] {400, 430, 470, 505}) {
             long[] visible = new long[total];
             for (int i = 0; i < total; i++) {
-                // Answer i is made at i / 40 s and becomes visible at the next commit (every 2 s).
-                long madeAt = i * SECOND / 40;
-                visible[i] = (madeAt / (2 * SECOND) + 1) * 2 * SECOND;
+                visible[i] = committedAt(i);
             }
             StreamBenchmark.Throughput t = SustainedRate.of(visible);
             assertEquals(40.0, t.perSecond(), 1e-9, total + " answers");
@@ -29,9 +33,7 @@ class SustainedRateTest {
         for (int total : new int[] {400, 430, 470, 505}) {
             long[] visible = new long[total];
             for (int i = 0; i < total; i++) {
-                long madeAt = i * SECOND / 40;
-                long commit = (madeAt / (2 * SECOND) + 1) * 2 * SECOND;
-                visible[i] = commit + (i % 80) * 50_000L; // 50 µs apart within the burst
+                visible[i] = committedAt(i) + (i % 80) * 50_000L; // 50 µs apart within the burst
             }
             assertEquals(40.0, SustainedRate.of(visible).perSecond(), 0.01, total + " answers");
         }

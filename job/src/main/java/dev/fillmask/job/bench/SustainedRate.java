@@ -11,9 +11,9 @@ import java.util.Arrays;
  * interval's answers: about 20 % of a round of a few hundred requests), so a round's figure would move by that much
  * with where the marks fall. Answers are therefore taken in bursts: those that became visible within
  * {@link #SAME_BURST_NANOS} of the one before belong to its burst, which became visible when its last one did (a
- * reader stamps a poll's records one by one, an HTTP client completes a burst's calls one by one). The rate counts
- * the answers of the bursts after the first mark's, up to and including the last mark's: whole bursts over the time
- * between them. (The last burst is left out when the last mark falls in it: it holds only what was left when the
+ * reader that stamped a poll's records one by one would spread them; an HTTP client completes a burst's calls one
+ * by one). The rate counts the answers of the bursts after the first mark's, up to and including the last mark's:
+ * whole bursts over the time between them. (The last burst is left out when the last mark falls in it: it holds only what was left when the
  * backlog ran out.) Answers that arrive one by one, as under at-least-once, are each a burst of their own, or of a
  * few, so for them this is the plain count between the marks.
  */
